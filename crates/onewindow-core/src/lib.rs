@@ -1,0 +1,12 @@
+//! Domain core of onewindow: the item catalogue, identifiers, roles, regions and the
+//! catalogue search index.
+//!
+//! Architecture invariant: no IO, no clock, no async, no SQL. "Now" and every external fact
+//! (which department is the approval bureau, which departments exist) are arguments.
+
+pub mod catalogue;
+pub mod ids;
+pub mod region;
+pub mod role;
+pub mod search;
+pub mod text;
