@@ -1,0 +1,285 @@
+//! The organisation: region tree, departments, service points, users and their sessions.
+
+use crate::audit::audit_append;
+use crate::{Actor, Result, Store, StoreError, conflict_on_unique, time};
+use onewindow_core::catalogue::DepartmentRecord;
+use onewindow_core::region::Level;
+use onewindow_core::role::Role;
+use serde::Serialize;
+
+/// A node of the region tree (市 › 区 › 镇街 › 村社区).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    /// Division code (GB/T 2260 for city and district; 9 and 12 digits below).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Level.
+    pub level: Level,
+    /// Parent's code; none for the root.
+    pub parent_code: Option<String>,
+}
+
+/// A place where applications are taken: a hall, a town or village station, a kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServicePoint {
+    /// Identifier.
+    pub id: i64,
+    /// Name (e.g. 示范区政务服务中心).
+    pub name: String,
+    /// `hall`, `station` or `kiosk`.
+    pub kind: String,
+    /// Region it serves.
+    pub region_code: String,
+    /// Street address.
+    pub address: String,
+}
+
+/// A user as the rest of the platform sees it (no password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Identifier.
+    pub id: i64,
+    /// Log-in name.
+    pub username: String,
+    /// Name shown in the UI and on documents.
+    pub display_name: String,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// Department of a staff user.
+    pub department_code: Option<String>,
+    /// Service point of a staff user.
+    pub service_point_id: Option<i64>,
+    /// Whether log-in is refused.
+    pub disabled: bool,
+}
+
+/// A user to create. The password is hashed by the caller (argon2 in the server).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Log-in name.
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Department of a staff user.
+    pub department_code: Option<String>,
+    /// Service point of a staff user.
+    pub service_point_id: Option<i64>,
+}
+
+/// How a session token is carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// A browser cookie.
+    Cookie,
+    /// An `Authorization: Bearer` token for systems.
+    Bearer,
+}
+
+impl SessionKind {
+    fn code(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+fn roles_text(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+}
+
+fn parse_roles(text: &str) -> Vec<Role> {
+    text.split(',').filter_map(Role::parse).collect()
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, roles, department_code, service_point_id, disabled";
+
+type UserRow = (i64, String, String, String, Option<String>, Option<i64>, bool);
+
+fn user_from_row((id, username, display_name, roles, department_code, service_point_id, disabled): UserRow) -> User {
+    User { id, username, display_name, roles: parse_roles(&roles), department_code, service_point_id, disabled }
+}
+
+impl Store {
+    /// Inserts or renames a region.
+    pub async fn upsert_region(&self, region: &Region, actor: &Actor) -> Result<()> {
+        let backend = self.backend();
+        with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO region (code, name, level, parent_code) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, parent_code = excluded.parent_code",
+            )
+            .bind(&region.code)
+            .bind(&region.name)
+            .bind(region.level.code())
+            .bind(&region.parent_code)
+            .execute(&mut *tx)
+            .await?;
+            audit_append!(tx, backend, actor, "region.upsert", &region.code, region).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The region tree, top down.
+    pub async fn regions(&self) -> Result<Vec<Region>> {
+        let rows: Vec<(String, String, String, Option<String>)> = with_reader!(self, pool => {
+            sqlx::query_as("SELECT code, name, level, parent_code FROM region ORDER BY length(code), code").fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, level, parent_code)| Region { code, name, level: Level::parse_any(&level).unwrap_or(Level::Village), parent_code })
+            .collect())
+    }
+
+    /// Creates a service point and returns its id.
+    pub async fn create_service_point(&self, name: &str, kind: &str, region_code: &str, address: &str, actor: &Actor) -> Result<i64> {
+        let backend = self.backend();
+        let id = with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar("INSERT INTO service_point (name, kind, region_code, address) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(name)
+                .bind(kind)
+                .bind(region_code)
+                .bind(address)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("service point {name}")))?;
+            audit_append!(tx, backend, actor, "service_point.create", name, serde_json::json!({"id": id, "kind": kind, "region": region_code})).await?;
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    /// Every service point.
+    pub async fn service_points(&self) -> Result<Vec<ServicePoint>> {
+        let rows: Vec<(i64, String, String, String, String)> = with_reader!(self, pool => {
+            sqlx::query_as("SELECT id, name, kind, region_code, address FROM service_point ORDER BY id").fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(id, name, kind, region_code, address)| ServicePoint { id, name, kind, region_code, address }).collect())
+    }
+
+    /// Every department, the approval bureau first.
+    pub async fn departments(&self) -> Result<Vec<DepartmentRecord>> {
+        let rows: Vec<(String, String, String, bool)> = with_reader!(self, pool => {
+            sqlx::query_as("SELECT code, name, credit_code, is_bureau FROM department ORDER BY is_bureau DESC, code").fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(code, name, credit_code, is_bureau)| DepartmentRecord { code, name, credit_code, is_bureau }).collect())
+    }
+
+    /// Creates a user. Usernames are unique.
+    pub async fn create_user(&self, new: &NewUser, actor: &Actor) -> Result<User> {
+        let backend = self.backend();
+        let id = with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO app_user (username, display_name, password_hash, roles, department_code, service_point_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(&new.username)
+            .bind(&new.display_name)
+            .bind(&new.password_hash)
+            .bind(roles_text(&new.roles))
+            .bind(&new.department_code)
+            .bind(new.service_point_id)
+            .bind(time::to_micros(actor.at))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, || format!("username {}", new.username)))?;
+            let detail = serde_json::json!({"id": id, "roles": roles_text(&new.roles), "department": new.department_code});
+            audit_append!(tx, backend, actor, "user.create", &new.username, detail).await?;
+            tx.commit().await?;
+            id
+        });
+        self.user(id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+    }
+
+    /// A user by id.
+    pub async fn user(&self, id: i64) -> Result<Option<User>> {
+        let user = with_reader!(self, pool => {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"));
+            sqlx::query_as::<_, UserRow>(sql).bind(id).fetch_optional(pool).await?.map(user_from_row)
+        });
+        Ok(user)
+    }
+
+    /// A user and their password hash, by username, for log-in.
+    pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
+        let found = with_reader!(self, pool => {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE username = $1"));
+            let row: Option<(i64, String, String, String, Option<String>, Option<i64>, bool, String)> =
+                sqlx::query_as(sql).bind(username).fetch_optional(pool).await?;
+            row.map(|(a, b, c, d, e, f, g, hash)| (user_from_row((a, b, c, d, e, f, g)), hash))
+        });
+        Ok(found)
+    }
+
+    /// Every user, by username.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let users = with_reader!(self, pool => {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY username"));
+            sqlx::query_as::<_, UserRow>(sql).fetch_all(pool).await?.into_iter().map(user_from_row).collect::<Vec<_>>()
+        });
+        Ok(users)
+    }
+
+    /// Number of users (zero on a fresh database).
+    pub async fn user_count(&self) -> Result<i64> {
+        Ok(with_reader!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM app_user").fetch_one(pool).await?))
+    }
+
+    /// Stores a session under the SHA-256 of its token (the token itself is never stored) and
+    /// records the log-in in the audit trail.
+    pub async fn create_session(&self, token_hash: &str, user: &User, kind: SessionKind, expires_at: jiff::Timestamp, actor: &Actor) -> Result<()> {
+        let backend = self.backend();
+        with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO user_session (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(token_hash)
+                .bind(user.id)
+                .bind(kind.code())
+                .bind(time::to_micros(actor.at))
+                .bind(time::to_micros(expires_at))
+                .execute(&mut *tx)
+                .await?;
+            // Expired sessions are swept on each log-in so the table stays small.
+            sqlx::query("DELETE FROM user_session WHERE expires_at < $1").bind(time::to_micros(actor.at)).execute(&mut *tx).await?;
+            audit_append!(tx, backend, actor, "session.create", &user.username, serde_json::json!({"kind": kind.code()})).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The user of a live session, or `None` when the token is unknown, expired or the user disabled.
+    pub async fn session_user(&self, token_hash: &str, now: jiff::Timestamp) -> Result<Option<User>> {
+        let user = with_reader!(self, pool => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
+                USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            ));
+            sqlx::query_as::<_, UserRow>(sql).bind(token_hash).bind(time::to_micros(now)).fetch_optional(pool).await?.map(user_from_row)
+        });
+        Ok(user)
+    }
+
+    /// Ends a session (log-out).
+    pub async fn delete_session(&self, token_hash: &str, actor: &Actor) -> Result<()> {
+        let backend = self.backend();
+        with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("DELETE FROM user_session WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                audit_append!(tx, backend, actor, "session.delete", &actor.username, serde_json::json!({})).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
