@@ -96,7 +96,9 @@ impl fmt::Display for IdNumber {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CreditCodeError {
     /// Not 18 characters of the GB 32100 alphabet (digits and capitals without I, O, S, V, Z).
-    #[error("a unified social credit code has 18 characters of digits and capitals other than I, O, S, V, Z")]
+    #[error(
+        "a unified social credit code has 18 characters of digits and capitals other than I, O, S, V, Z"
+    )]
     Format,
     /// The last character does not match the GB 32100 check.
     #[error("the check character of the unified social credit code is wrong")]
@@ -105,10 +107,15 @@ pub enum CreditCodeError {
 
 /// The GB 32100 alphabet: digits and capitals without I, O, S, V, Z; a character's value is its index.
 const GB32100_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const GB32100_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const GB32100_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn gb32100_value(c: u8) -> Option<u32> {
-    GB32100_ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
+    GB32100_ALPHABET
+        .iter()
+        .position(|&a| a == c)
+        .map(|p| p as u32)
 }
 
 /// The GB 32100 check character of the first 17 characters, or `None` when one of them is
@@ -198,8 +205,16 @@ mod tests {
         for (raw, expected) in table {
             assert_eq!(IdNumber::parse(raw).map(|_| ()), expected, "{raw}");
         }
-        assert_eq!(IdNumber::parse("１１０１０５１９４９１２３１００２Ｘ").unwrap().as_str(), "11010519491231002X");
-        assert_eq!(IdNumber::parse("11010519491231002X").unwrap().masked(), "110*************2X");
+        assert_eq!(
+            IdNumber::parse("１１０１０５１９４９１２３１００２Ｘ")
+                .unwrap()
+                .as_str(),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            IdNumber::parse("11010519491231002X").unwrap().masked(),
+            "110*************2X"
+        );
     }
 
     #[test]
@@ -216,7 +231,12 @@ mod tests {
         for (raw, expected) in table {
             assert_eq!(CreditCode::parse(raw).map(|_| ()), expected, "{raw}");
         }
-        assert_eq!(CreditCode::parse("91350100M000100Y43").unwrap().region_code(), "350100");
+        assert_eq!(
+            CreditCode::parse("91350100M000100Y43")
+                .unwrap()
+                .region_code(),
+            "350100"
+        );
     }
 
     proptest! {

@@ -126,7 +126,11 @@ mod tests {
     #[test]
     fn only_cataloguers_edit_the_catalogue() {
         for r in Role::ALL {
-            assert_eq!(r.grants(Permission::EditCatalogue), r == Role::Cataloguer, "{r:?}");
+            assert_eq!(
+                r.grants(Permission::EditCatalogue),
+                r == Role::Cataloguer,
+                "{r:?}"
+            );
         }
     }
 

@@ -1,1 +1,47 @@
-//! placeholder
+//! The onewindow server: JSON API under `/api/v1`, the server-rendered web UI (zh-CN), and
+//! the operational endpoints (`/metrics`, request ids, request logs).
+//!
+//! Handlers are thin: extract, check the role, call onewindow-core, persist through the
+//! store, render. Everything a handler needs is in [`AppState`].
+
+pub mod assets;
+pub mod auth;
+pub mod catalogue_cache;
+pub mod clock;
+pub mod demo;
+pub mod observe;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod state;
+pub mod ui;
+
+pub use clock::Clock;
+pub use state::{AppState, Settings};
+
+use axum::Router;
+use std::net::SocketAddr;
+
+/// Builds the whole application: API, UI, assets, metrics, with the common layers.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = routes::router().split_for_parts();
+    observe::layers(router.with_state(state.clone()), state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let app = app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    store.close().await;
+    Ok(())
+}

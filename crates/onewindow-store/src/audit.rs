@@ -49,9 +49,25 @@ pub struct AuditVerification {
 
 /// SHA-256 of an entry's content and its predecessor's hash, hex-encoded. Every field is
 /// length-prefixed so that no two different entries serialise alike.
-pub fn entry_hash(prev_hash: &str, at_us: i64, actor: &str, role: &str, action: &str, subject: &str, detail: &str) -> String {
+pub fn entry_hash(
+    prev_hash: &str,
+    at_us: i64,
+    actor: &str,
+    role: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> String {
     let mut h = Sha256::new();
-    for part in [prev_hash, &at_us.to_string(), actor, role, action, subject, detail] {
+    for part in [
+        prev_hash,
+        &at_us.to_string(),
+        actor,
+        role,
+        action,
+        subject,
+        detail,
+    ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -96,7 +112,13 @@ const VERIFY_BATCH: i64 = 5000;
 
 impl Store {
     /// Records an event that changes no other table (a log-in, an export) in the trail.
-    pub async fn record(&self, actor: &Actor, action: &str, subject: &str, detail: serde_json::Value) -> Result<()> {
+    pub async fn record(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -108,7 +130,12 @@ impl Store {
 
     /// Audit entries after `after_id`, oldest first, at most `limit`; optionally only those
     /// about `subject`.
-    pub async fn audit_entries(&self, after_id: i64, limit: i64, subject: Option<&str>) -> Result<Vec<AuditEntry>> {
+    pub async fn audit_entries(
+        &self,
+        after_id: i64,
+        limit: i64,
+        subject: Option<&str>,
+    ) -> Result<Vec<AuditEntry>> {
         let rows = with_reader!(self, pool => {
             sqlx::query(
                 "SELECT id, at, actor, role, action, subject, detail, prev_hash, hash FROM audit_log \
@@ -145,7 +172,17 @@ impl Store {
         let mut last_id = 0i64;
         let mut entries = 0u64;
         loop {
-            let batch: Vec<(i64, i64, String, String, String, String, String, String, String)> = with_reader!(self, pool => {
+            let batch: Vec<(
+                i64,
+                i64,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+            )> = with_reader!(self, pool => {
                 sqlx::query_as(
                     "SELECT id, at, actor, role, action, subject, detail, prev_hash, hash FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
                 )
@@ -155,12 +192,18 @@ impl Store {
                 .await?
             });
             if batch.is_empty() {
-                return Ok(AuditVerification { entries, first_broken: None });
+                return Ok(AuditVerification {
+                    entries,
+                    first_broken: None,
+                });
             }
             for (id, at, actor, role, action, subject, detail, prev_hash, hash) in batch {
                 let expected = entry_hash(&prev, at, &actor, &role, &action, &subject, &detail);
                 if prev_hash != prev || hash != expected {
-                    return Ok(AuditVerification { entries, first_broken: Some(id) });
+                    return Ok(AuditVerification {
+                        entries,
+                        first_broken: Some(id),
+                    });
                 }
                 entries += 1;
                 prev = hash;

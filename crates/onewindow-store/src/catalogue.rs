@@ -4,7 +4,9 @@
 
 use crate::audit::audit_append;
 use crate::{Actor, Result, Store, StoreError, conflict_on_unique, time};
-use onewindow_core::catalogue::{CatalogueFile, ItemSpec, KeptItem, TransferBatch, TransferError, plan_transfer};
+use onewindow_core::catalogue::{
+    CatalogueFile, ItemSpec, KeptItem, TransferBatch, TransferError, plan_transfer,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -68,14 +70,21 @@ pub struct ImportSummary {
     pub transfers: usize,
 }
 
+/// How many reasons a rejected import lists before summarising.
+const REJECTIONS_LISTED_MAX: usize = 10;
+
 /// `spec, version, current_version, created_at, created_by, change_note` of one version.
 type VersionRow = (String, i64, i64, i64, String, String);
 
 fn parse_spec(code: &str, version: i64, json: &str) -> Result<ItemSpec> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("item {code} version {version}"), e.to_string()))
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("item {code} version {version}"), e.to_string()))
 }
 
-fn stored(code: &str, (spec, version, current, saved_at, saved_by, change_note): VersionRow) -> Result<StoredItem> {
+fn stored(
+    code: &str,
+    (spec, version, current, saved_at, saved_by, change_note): VersionRow,
+) -> Result<StoredItem> {
     Ok(StoredItem {
         spec: parse_spec(code, version, &spec)?,
         version: u32::try_from(version).unwrap_or(0),
@@ -130,7 +139,9 @@ macro_rules! write_version {
 /// Reads the current version number of `$code` inside `$tx`.
 macro_rules! current_version {
     ($tx:expr, $code:expr) => {
-        sqlx::query_scalar::<_, i64>("SELECT current_version FROM item WHERE code = $1").bind($code).fetch_optional(&mut *$tx)
+        sqlx::query_scalar::<_, i64>("SELECT current_version FROM item WHERE code = $1")
+            .bind($code)
+            .fetch_optional(&mut *$tx)
     };
 }
 
@@ -154,8 +165,10 @@ macro_rules! current_specs {
 }
 
 /// Applies a planned transfer inside `$tx`; evaluates to `Result<Result<i64, Vec<TransferError>>, StoreError>`.
+/// With `$as_history`, a batch whose items all already sit with the bureau (a catalogue
+/// exported after the transfer and imported again) is recorded as history without changing items.
 macro_rules! transfer_in_tx {
-    ($tx:expr, $backend:expr, $batch:expr, $actor:expr) => {
+    ($tx:expr, $backend:expr, $batch:expr, $actor:expr, $as_history:expr) => {
         async {
             let batch: &TransferBatch = $batch;
             let actor: &$crate::Actor = $actor;
@@ -167,6 +180,9 @@ macro_rules! transfer_in_tx {
             let specs: BTreeMap<String, ItemSpec> = current.iter().map(|(c, (_, s))| (c.clone(), s.clone())).collect();
             let plan = match plan_transfer(batch, &specs, &bureau) {
                 Ok(plan) => plan,
+                Err(errors) if $as_history && errors.iter().all(|e| matches!(e, TransferError::AlreadyWithBureau(_))) => {
+                    onewindow_core::catalogue::TransferPlan { changed: vec![], kept: batch.kept.clone() }
+                }
                 Err(errors) => return Ok(Err(errors)),
             };
             let note = format!("划转至行政审批服务局：{}", batch.title);
@@ -197,7 +213,11 @@ impl Store {
     /// A number that changes whenever the catalogue changes (the newest version's id); the
     /// server rebuilds its search index when it moves.
     pub async fn catalogue_generation(&self) -> Result<i64> {
-        Ok(with_reader!(self, pool => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM item_version").fetch_one(pool).await?))
+        Ok(with_reader!(self, pool => {
+            sqlx::query_scalar("SELECT (SELECT COALESCE(MAX(id), 0) FROM item_version) * 1000 + (SELECT COUNT(*) FROM department)")
+                .fetch_one(pool)
+                .await?
+        }))
     }
 
     /// Every item at its current version, by code.
@@ -210,7 +230,9 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        rows.into_iter().map(|(code, spec, v, cur, at, by, note)| stored(&code, (spec, v, cur, at, by, note))).collect()
+        rows.into_iter()
+            .map(|(code, spec, v, cur, at, by, note)| stored(&code, (spec, v, cur, at, by, note)))
+            .collect()
     }
 
     /// An item at `version`, or at its current version.
@@ -239,12 +261,22 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(v, at, by, note)| VersionSummary { version: u32::try_from(v).unwrap_or(0), saved_at: time::from_micros(at).to_string(), saved_by: by, change_note: note })
+            .map(|(v, at, by, note)| VersionSummary {
+                version: u32::try_from(v).unwrap_or(0),
+                saved_at: time::from_micros(at).to_string(),
+                saved_by: by,
+                change_note: note,
+            })
             .collect())
     }
 
     /// Creates an item at version 1. The spec must have been validated by onewindow-core.
-    pub async fn create_item(&self, spec: &ItemSpec, note: &str, actor: &Actor) -> Result<StoredItem> {
+    pub async fn create_item(
+        &self,
+        spec: &ItemSpec,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<StoredItem> {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -255,12 +287,20 @@ impl Store {
             audit_append!(tx, backend, actor, "item.create", &spec.code, serde_json::json!({"version": 1, "name": spec.name, "note": note})).await?;
             tx.commit().await?;
         });
-        self.item(&spec.code, None).await?.ok_or_else(|| StoreError::NotFound(spec.code.clone()))
+        self.item(&spec.code, None)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(spec.code.clone()))
     }
 
     /// Saves a new version of an existing item. With `expected_version`, refuses with
     /// [`StoreError::Stale`] when someone saved in between (no lost updates).
-    pub async fn update_item(&self, spec: &ItemSpec, expected_version: Option<u32>, note: &str, actor: &Actor) -> Result<StoredItem> {
+    pub async fn update_item(
+        &self,
+        spec: &ItemSpec,
+        expected_version: Option<u32>,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<StoredItem> {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -277,17 +317,23 @@ impl Store {
             audit_append!(tx, backend, actor, "item.update", &spec.code, serde_json::json!({"version": next, "note": note})).await?;
             tx.commit().await?;
         });
-        self.item(&spec.code, None).await?.ok_or_else(|| StoreError::NotFound(spec.code.clone()))
+        self.item(&spec.code, None)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(spec.code.clone()))
     }
 
     /// Applies a transfer batch in one transaction: one new version per transferred item
     /// (handling department the bureau, single seal), the batch recorded, one audit entry.
     /// Returns the batch id, or every reason the batch does not apply.
-    pub async fn apply_transfer(&self, batch: &TransferBatch, actor: &Actor) -> Result<Result<i64, Vec<TransferError>>> {
+    pub async fn apply_transfer(
+        &self,
+        batch: &TransferBatch,
+        actor: &Actor,
+    ) -> Result<Result<i64, Vec<TransferError>>> {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
-            let outcome = transfer_in_tx!(tx, backend, batch, actor).await?;
+            let outcome = transfer_in_tx!(tx, backend, batch, actor, false).await?;
             if outcome.is_ok() {
                 tx.commit().await?;
             }
@@ -302,8 +348,14 @@ impl Store {
         });
         rows.into_iter()
             .map(|(id, json, at, by)| {
-                let batch = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("transfer {id}"), e.to_string()))?;
-                Ok(StoredTransfer { id, batch, recorded_at: time::from_micros(at).to_string(), recorded_by: by })
+                let batch = serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("transfer {id}"), e.to_string()))?;
+                Ok(StoredTransfer {
+                    id,
+                    batch,
+                    recorded_at: time::from_micros(at).to_string(),
+                    recorded_by: by,
+                })
             })
             .collect()
     }
@@ -311,7 +363,12 @@ impl Store {
     /// Imports a checked catalogue in one transaction: departments upserted, new items at
     /// version 1, changed items at a new version, identical items left alone, then the
     /// transfer batches in order. Any failure rolls everything back.
-    pub async fn import_catalogue(&self, file: &CatalogueFile, note: &str, actor: &Actor) -> Result<ImportSummary> {
+    pub async fn import_catalogue(
+        &self,
+        file: &CatalogueFile,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<ImportSummary> {
         let backend = self.backend();
         let mut summary = ImportSummary::default();
         with_writer!(self, pool => {
@@ -347,8 +404,23 @@ impl Store {
             let detail = serde_json::json!({"note": note, "departments": summary.departments, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged});
             audit_append!(tx, backend, actor, "catalogue.import", "catalogue", detail).await?;
             for batch in &file.transfers {
-                if let Err(errors) = transfer_in_tx!(tx, backend, batch, actor).await? {
-                    let text: Vec<String> = errors.iter().map(|e| e.message_zh()).collect();
+                // A batch already recorded (same notice, number and date) is history, not a new transfer.
+                let recorded: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM transfer_batch WHERE title = $1 AND document_no = $2 AND effective_date = $3",
+                )
+                .bind(&batch.title)
+                .bind(&batch.document_no)
+                .bind(batch.effective_date.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if recorded.is_some() {
+                    continue;
+                }
+                if let Err(errors) = transfer_in_tx!(tx, backend, batch, actor, true).await? {
+                    let mut text: Vec<String> = errors.iter().take(REJECTIONS_LISTED_MAX).map(|e| e.message_zh()).collect();
+                    if errors.len() > REJECTIONS_LISTED_MAX {
+                        text.push(format!("等共{}处问题", errors.len()));
+                    }
                     return Err(StoreError::Rejected(format!("划转批次“{}”无法执行：{}", batch.title, text.join("；"))));
                 }
                 summary.transfers += 1;

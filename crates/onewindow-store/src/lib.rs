@@ -72,7 +72,10 @@ impl Backend {
 }
 
 pub(crate) enum Db {
-    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -96,7 +99,11 @@ pub struct Actor {
 impl Actor {
     /// The platform itself (start-up seeding, workers).
     pub fn system(at: jiff::Timestamp) -> Actor {
-        Actor { username: "system".into(), role: "system".into(), at }
+        Actor {
+            username: "system".into(),
+            role: "system".into(),
+            at,
+        }
     }
 }
 
@@ -143,12 +150,31 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         // One writer connection: SQLite takes one writer at a time anyway, and a single
         // connection avoids busy-waiting between our own writers.
-        let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
-        let store = Store { db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader: writer }) };
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let store = Store {
+            db: std::sync::Arc::new(Db::Sqlite {
+                writer: writer.clone(),
+                reader: writer,
+            }),
+        };
         store.migrate().await?;
-        let reader = SqlitePoolOptions::new().max_connections(SQLITE_READERS_MAX).connect_with(options.read_only(true)).await?;
-        let Db::Sqlite { writer, .. } = &*store.db else { unreachable!("just built as SQLite") };
-        Ok(Store { db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader }) })
+        let reader = SqlitePoolOptions::new()
+            .max_connections(SQLITE_READERS_MAX)
+            .connect_with(options.read_only(true))
+            .await?;
+        let Db::Sqlite { writer, .. } = &*store.db else {
+            unreachable!("just built as SQLite")
+        };
+        Ok(Store {
+            db: std::sync::Arc::new(Db::Sqlite {
+                writer: writer.clone(),
+                reader,
+            }),
+        })
     }
 
     /// Connects to PostgreSQL at `url` and runs migrations.
@@ -159,7 +185,9 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        let store = Store { db: std::sync::Arc::new(Db::Postgres(pool)) };
+        let store = Store {
+            db: std::sync::Arc::new(Db::Postgres(pool)),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -183,7 +211,10 @@ impl Store {
     /// Connections currently open and idle, for the metrics endpoint.
     pub fn pool_stats(&self) -> (u32, usize) {
         match &*self.db {
-            Db::Sqlite { writer, reader } => (writer.size() + reader.size(), writer.num_idle() + reader.num_idle()),
+            Db::Sqlite { writer, reader } => (
+                writer.size() + reader.size(),
+                writer.num_idle() + reader.num_idle(),
+            ),
             Db::Postgres(pool) => (pool.size(), pool.num_idle()),
         }
     }

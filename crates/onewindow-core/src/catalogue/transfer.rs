@@ -87,7 +87,11 @@ pub struct TransferPlan {
 
 /// Plans a batch against the current catalogue. Pure: the store applies the plan in one
 /// transaction with one new version per item and an audit entry.
-pub fn plan_transfer(batch: &TransferBatch, current: &BTreeMap<String, ItemSpec>, bureau: &str) -> Result<TransferPlan, Vec<TransferError>> {
+pub fn plan_transfer(
+    batch: &TransferBatch,
+    current: &BTreeMap<String, ItemSpec>,
+    bureau: &str,
+) -> Result<TransferPlan, Vec<TransferError>> {
     let mut errors = Vec::new();
     if batch.title.trim().is_empty() {
         errors.push(TransferError::Title);
@@ -104,8 +108,12 @@ pub fn plan_transfer(batch: &TransferBatch, current: &BTreeMap<String, ItemSpec>
         }
         match current.get(code) {
             None => errors.push(TransferError::UnknownItem(code.clone())),
-            Some(item) if item.handling_department == bureau => errors.push(TransferError::AlreadyWithBureau(code.clone())),
-            Some(item) if !item.takes_applications() => errors.push(TransferError::Cancelled(code.clone())),
+            Some(item) if item.handling_department == bureau => {
+                errors.push(TransferError::AlreadyWithBureau(code.clone()))
+            }
+            Some(item) if !item.takes_applications() => {
+                errors.push(TransferError::Cancelled(code.clone()))
+            }
             Some(item) => {
                 let mut next = item.clone();
                 next.handling_department = bureau.to_string();
@@ -124,7 +132,14 @@ pub fn plan_transfer(batch: &TransferBatch, current: &BTreeMap<String, ItemSpec>
             errors.push(TransferError::KeptWithoutReason(kept.code.clone()));
         }
     }
-    if errors.is_empty() { Ok(TransferPlan { changed, kept: batch.kept.clone() }) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(TransferPlan {
+            changed,
+            kept: batch.kept.clone(),
+        })
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -150,7 +165,13 @@ mod tests {
             document_no: String::new(),
             effective_date: jiff::civil::date(2019, 6, 15),
             items: items.iter().map(|s| s.to_string()).collect(),
-            kept: kept.iter().map(|(c, r)| KeptItem { code: c.to_string(), reason: r.to_string() }).collect(),
+            kept: kept
+                .iter()
+                .map(|(c, r)| KeptItem {
+                    code: c.to_string(),
+                    reason: r.to_string(),
+                })
+                .collect(),
         }
     }
 
@@ -160,13 +181,21 @@ mod tests {
         assert_eq!(plan.changed.len(), 1);
         assert_eq!(plan.changed[0].handling_department, "spj");
         assert_eq!(plan.changed[0].seal_model, SealModel::Bureau);
-        assert_eq!(plan.changed[0].department, "scjgj", "the owning department stays");
+        assert_eq!(
+            plan.changed[0].department, "scjgj",
+            "the owning department stays"
+        );
         assert_eq!(plan.kept.len(), 1);
     }
 
     #[test]
     fn every_problem_is_reported() {
-        let errors = plan_transfer(&batch(&["A", "A", "C", "Z"], &[("B", " ")]), &catalogue(), "spj").unwrap_err();
+        let errors = plan_transfer(
+            &batch(&["A", "A", "C", "Z"], &[("B", " ")]),
+            &catalogue(),
+            "spj",
+        )
+        .unwrap_err();
         assert_eq!(
             errors,
             vec![
@@ -179,6 +208,9 @@ mod tests {
         assert!(errors.iter().all(|e| !e.message_zh().is_empty()));
         let mut empty = batch(&[], &[]);
         empty.title.clear();
-        assert_eq!(plan_transfer(&empty, &catalogue(), "spj").unwrap_err(), vec![TransferError::Title, TransferError::Empty]);
+        assert_eq!(
+            plan_transfer(&empty, &catalogue(), "spj").unwrap_err(),
+            vec![TransferError::Title, TransferError::Empty]
+        );
     }
 }

@@ -1,0 +1,69 @@
+//! What every handler can reach.
+
+use crate::auth::LoginThrottle;
+use crate::catalogue_cache::CatalogueCache;
+use crate::clock::Clock;
+use onewindow_store::Store;
+use std::sync::Arc;
+
+/// Settings from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// How long a session lasts.
+    pub session_hours: i64,
+    /// Public base URL, used in QR codes and links in documents.
+    pub public_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: false,
+            session_hours: 12,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Shared state of the server. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The current catalogue and its search index.
+    pub catalogue: Arc<CatalogueCache>,
+    /// The time.
+    pub clock: Clock,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Failed log-in counter.
+    pub throttle: Arc<LoginThrottle>,
+}
+
+impl AppState {
+    /// State over a store, with the given clock and settings.
+    pub fn new(store: Store, clock: Clock, settings: Settings) -> AppState {
+        AppState {
+            store,
+            catalogue: Arc::new(CatalogueCache::default()),
+            clock,
+            settings: Arc::new(settings),
+            throttle: Arc::new(LoginThrottle::default()),
+        }
+    }
+
+    /// An actor record for `user` acting now in `role`.
+    pub fn actor(
+        &self,
+        user: &onewindow_store::User,
+        role: onewindow_core::role::Role,
+    ) -> onewindow_store::Actor {
+        onewindow_store::Actor {
+            username: user.username.clone(),
+            role: role.code().into(),
+            at: self.clock.now(),
+        }
+    }
+}
