@@ -110,6 +110,19 @@ pub(crate) use audit_append;
 
 const VERIFY_BATCH: i64 = 5000;
 
+/// `id, at, actor, role, action, subject, detail, prev_hash, hash` of an entry.
+type AuditRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
 impl Store {
     /// Records an event that changes no other table (a log-in, an export) in the trail.
     pub async fn record(
@@ -172,17 +185,7 @@ impl Store {
         let mut last_id = 0i64;
         let mut entries = 0u64;
         loop {
-            let batch: Vec<(
-                i64,
-                i64,
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-            )> = with_reader!(self, pool => {
+            let batch: Vec<AuditRow> = with_reader!(self, pool => {
                 sqlx::query_as(
                     "SELECT id, at, actor, role, action, subject, detail, prev_hash, hash FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
                 )

@@ -307,10 +307,10 @@ impl Store {
             let Some(current) = current_version!(tx, &spec.code).await? else {
                 return Err(StoreError::NotFound(format!("item {}", spec.code)));
             };
-            if let Some(expected) = expected_version {
-                if i64::from(expected) != current {
-                    return Err(StoreError::Stale(format!("item {} is at version {current}, not {expected}", spec.code)));
-                }
+            if let Some(expected) = expected_version
+                && i64::from(expected) != current
+            {
+                return Err(StoreError::Stale(format!("item {} is at version {current}, not {expected}", spec.code)));
             }
             let next = current + 1;
             write_version!(tx, spec, next, note, actor).await.map_err(|e| conflict_on_unique(e, || format!("item {} version {next}", spec.code)))?;

@@ -100,6 +100,18 @@ fn parse_roles(text: &str) -> Vec<Role> {
 const USER_COLUMNS: &str =
     "id, username, display_name, roles, department_code, service_point_id, disabled";
 
+/// A user row followed by the password hash.
+type LoginRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    bool,
+    String,
+);
+
 type UserRow = (
     i64,
     String,
@@ -264,8 +276,7 @@ impl Store {
     pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
         let found = with_reader!(self, pool => {
             let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE username = $1"));
-            let row: Option<(i64, String, String, String, Option<String>, Option<i64>, bool, String)> =
-                sqlx::query_as(sql).bind(username).fetch_optional(pool).await?;
+            let row: Option<LoginRow> = sqlx::query_as(sql).bind(username).fetch_optional(pool).await?;
             row.map(|(a, b, c, d, e, f, g, hash)| (user_from_row((a, b, c, d, e, f, g)), hash))
         });
         Ok(found)

@@ -187,10 +187,10 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<std::process::ExitCode> {
 /// The demo password: `ONEWINDOW_DEMO_PASSWORD`, else one generated on first start and kept
 /// in the data directory so that later starts print the same.
 fn demo_password(data_dir: &Path) -> anyhow::Result<(String, bool)> {
-    if let Ok(p) = std::env::var("ONEWINDOW_DEMO_PASSWORD") {
-        if !p.is_empty() {
-            return Ok((p, false));
-        }
+    if let Ok(p) = std::env::var("ONEWINDOW_DEMO_PASSWORD")
+        && !p.is_empty()
+    {
+        return Ok((p, false));
     }
     let file = data_dir.join("demo-password.txt");
     if let Ok(p) = std::fs::read_to_string(&file) {

@@ -210,16 +210,16 @@ fn check_limits(spec: &ItemSpec, r: &mut Report) {
         }
         _ => {}
     }
-    if spec.mode == HandlingMode::Promised && spec.promised_limit_days <= spec.legal_limit_days {
-        if let Some(p) = spec.compression_percent() {
-            if p < COMPRESSION_PERCENT_TARGET {
-                r.warn(
-                    "promised_limit_days",
-                    format!("承诺时限仅比法定时限压缩{p}%，改革目标为压缩75%以上"),
-                    format!("promise is only {p}% shorter than the legal limit; the target is 75%"),
-                );
-            }
-        }
+    if spec.mode == HandlingMode::Promised
+        && spec.promised_limit_days <= spec.legal_limit_days
+        && let Some(p) = spec.compression_percent()
+        && p < COMPRESSION_PERCENT_TARGET
+    {
+        r.warn(
+            "promised_limit_days",
+            format!("承诺时限仅比法定时限压缩{p}%，改革目标为压缩75%以上"),
+            format!("promise is only {p}% shorter than the legal limit; the target is 75%"),
+        );
     }
     if spec.visits > VISITS_MAX {
         r.error(

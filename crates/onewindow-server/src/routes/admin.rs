@@ -77,16 +77,15 @@ pub async fn create_user(
     if body.display_name.trim().is_empty() {
         errors.push(serde_json::json!({"field": "display_name", "message_zh": "请填写姓名", "message_en": "display name is empty"}));
     }
-    if let Some(d) = &body.department {
-        if !state
+    if let Some(d) = &body.department
+        && !state
             .store
             .departments()
             .await?
             .iter()
             .any(|x| &x.code == d)
-        {
-            errors.push(serde_json::json!({"field": "department", "message_zh": format!("部门“{d}”不存在"), "message_en": format!("no department {d:?}")}));
-        }
+    {
+        errors.push(serde_json::json!({"field": "department", "message_zh": format!("部门“{d}”不存在"), "message_en": format!("no department {d:?}")}));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(serde_json::Value::Array(errors)));
