@@ -4,6 +4,8 @@
 //! Architecture invariant: no IO, no clock, no async, no SQL. "Now" and every external fact
 //! (which department is the approval bureau, which departments exist) are arguments.
 
+pub mod calendar;
+pub mod case;
 pub mod catalogue;
 pub mod ids;
 pub mod region;

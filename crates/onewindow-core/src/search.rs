@@ -67,6 +67,8 @@ const QUERY_TOKENS_MAX: usize = 64;
 /// The index. Build once per catalogue generation; searching borrows it immutably.
 pub struct SearchIndex {
     docs: Vec<SearchDoc>,
+    /// Each document's name, width-folded and lowercased once at build time.
+    names_folded: Vec<String>,
     postings: HashMap<String, Vec<(u32, f32)>>,
 }
 
@@ -184,7 +186,15 @@ impl SearchIndex {
                 (t, v)
             })
             .collect();
-        SearchIndex { docs, postings }
+        let names_folded = docs
+            .iter()
+            .map(|d| fold_width(&d.name).to_lowercase())
+            .collect();
+        SearchIndex {
+            docs,
+            names_folded,
+            postings,
+        }
     }
 
     /// Number of documents.
@@ -254,8 +264,8 @@ impl SearchIndex {
             if s == 0.0 || !self.passes(d, q) {
                 continue;
             }
-            let name = d.name.to_lowercase();
-            if name == phrase {
+            let name = &self.names_folded[i];
+            if *name == phrase {
                 s *= 3.0;
             } else if name.contains(&phrase) {
                 s *= 2.0;
