@@ -34,9 +34,7 @@ pub const SOURCE_CHARS_MAX: usize = 128;
 
 /// A number of working days, as in a legal or promised time limit (法定时限/承诺时限).
 /// A newtype so that calendar days and working days are never confused.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct WorkingDays(pub u32);
 
@@ -77,9 +75,7 @@ impl DayKind {
 
     /// Parses [`DayKind::code`].
     pub fn from_code(code: &str) -> Option<DayKind> {
-        [DayKind::Working, DayKind::Holiday]
-            .into_iter()
-            .find(|kind| kind.code() == code)
+        [DayKind::Working, DayKind::Holiday].into_iter().find(|kind| kind.code() == code)
     }
 }
 
@@ -206,12 +202,7 @@ fn is_weekend(date: Date) -> bool {
 }
 
 /// Checks the rules of an override and builds it; the one place those rules live.
-fn day_override(
-    date: Date,
-    kind: DayKind,
-    name: &str,
-    source: &str,
-) -> Result<DayOverride, RowProblem> {
+fn day_override(date: Date, kind: DayKind, name: &str, source: &str) -> Result<DayOverride, RowProblem> {
     let (name, source) = (name.trim(), source.trim());
     if name.is_empty() {
         return Err(RowProblem::NameEmpty);
@@ -228,19 +219,12 @@ fn day_override(
     if kind == DayKind::Working && !is_weekend(date) {
         return Err(RowProblem::WorkingWeekday { date });
     }
-    Ok(DayOverride {
-        kind,
-        name: name.to_owned(),
-        source: source.to_owned(),
-    })
+    Ok(DayOverride { kind, name: name.to_owned(), source: source.to_owned() })
 }
 
 /// Splits one CSV line into trimmed fields; quoted fields (as spreadsheets write them) work.
 fn split_fields(content: &str) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .buffer_capacity(content.len().max(64))
-        .from_reader(content.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).buffer_capacity(content.len().max(64)).from_reader(content.as_bytes());
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
         Ok(true) => record.iter().map(|field| field.trim().to_owned()).collect(),
@@ -254,21 +238,15 @@ fn split_fields(content: &str) -> Vec<String> {
 fn parse_row(content: &str) -> Result<(Date, DayOverride), RowProblem> {
     let fields = split_fields(content);
     let [raw_date, raw_kind, name, source] = fields.as_slice() else {
-        return Err(RowProblem::Columns {
-            found: fields.len(),
-        });
+        return Err(RowProblem::Columns { found: fields.len() });
     };
     // Exactly YYYY-MM-DD: jiff would also take a date-time or a basic-format date.
     let date = raw_date
         .parse::<Date>()
         .ok()
         .filter(|date| date.to_string() == *raw_date)
-        .ok_or_else(|| RowProblem::Date {
-            raw: raw_date.clone(),
-        })?;
-    let kind = DayKind::from_code(raw_kind).ok_or_else(|| RowProblem::Kind {
-        raw: raw_kind.clone(),
-    })?;
+        .ok_or_else(|| RowProblem::Date { raw: raw_date.clone() })?;
+    let kind = DayKind::from_code(raw_kind).ok_or_else(|| RowProblem::Kind { raw: raw_kind.clone() })?;
     Ok((date, day_override(date, kind, name, source)?))
 }
 
@@ -291,10 +269,7 @@ impl Calendar {
         if text.lines().count() > CALENDAR_LINES_MAX {
             return Err(CalendarError::TooManyLines);
         }
-        let mut calendar = Calendar {
-            overrides: BTreeMap::new(),
-            years_published: BTreeSet::new(),
-        };
+        let mut calendar = Calendar { overrides: BTreeMap::new(), years_published: BTreeSet::new() };
         let mut line_first_of_date: BTreeMap<Date, u32> = BTreeMap::new();
         let mut header_seen = false;
         for (index, raw) in text.lines().enumerate() {
@@ -332,13 +307,7 @@ impl Calendar {
     ///
     /// This does not mark the year published: enter every day of a new notice, then call
     /// [`Calendar::mark_published`], so that a half-entered year never yields due dates.
-    pub fn set_day(
-        &mut self,
-        date: Date,
-        kind: DayKind,
-        name: &str,
-        source: &str,
-    ) -> Result<Option<DayOverride>, RowProblem> {
+    pub fn set_day(&mut self, date: Date, kind: DayKind, name: &str, source: &str) -> Result<Option<DayOverride>, RowProblem> {
         let day = day_override(date, kind, name, source)?;
         Ok(self.overrides.insert(date, day))
     }
@@ -395,9 +364,7 @@ impl Calendar {
     /// The day after `date`, refusing to step into a year without a published schedule.
     fn day_after(&self, date: Date) -> Result<Date, CalendarError> {
         let year_next = date.year().saturating_add(1);
-        let next = date
-            .tomorrow()
-            .map_err(|_| CalendarError::NotPublished { year: year_next })?;
+        let next = date.tomorrow().map_err(|_| CalendarError::NotPublished { year: year_next })?;
         if !self.covers(next) {
             return Err(CalendarError::NotPublished { year: next.year() });
         }
@@ -489,10 +456,7 @@ impl Calendar {
         let (Ok(first), Ok(last)) = (Date::new(year, 1, 1), Date::new(year, 12, 31)) else {
             return Vec::new();
         };
-        self.overrides
-            .range(first..=last)
-            .map(|(&date, _)| (date, self.day(date)))
-            .collect()
+        self.overrides.range(first..=last).map(|(&date, _)| (date, self.day(date))).collect()
     }
 }
 
@@ -514,10 +478,7 @@ mod tests {
         while day <= last {
             assert!(!calendar.is_working_day(day), "{name}: {day} is a day off");
             let info = calendar.day(day);
-            assert!(
-                info.name.is_some_and(|n| n.contains(name)),
-                "{name}: {day} {info:?}"
-            );
+            assert!(info.name.is_some_and(|n| n.contains(name)), "{name}: {day} {info:?}");
             off += 1;
             day = day.tomorrow().unwrap();
         }
@@ -662,9 +623,7 @@ mod tests {
         expected.push(date(2024, 2, 18));
         assert_eq!(dates, expected);
         assert!(days[..8].iter().all(|(_, info)| {
-            info.kind == DayKind::Holiday
-                && info.name == Some("春节")
-                && info.source == Some("国办发明电〔2023〕7号")
+            info.kind == DayKind::Holiday && info.name == Some("春节") && info.source == Some("国办发明电〔2023〕7号")
         }));
         let (_, adjusted) = days[8];
         assert_eq!(adjusted.kind, DayKind::Working);
@@ -673,40 +632,20 @@ mod tests {
 
         // A plain week: only the weekend is listed, unnamed.
         let days = calendar.explain(date(2025, 3, 2), date(2025, 3, 9));
-        let plain_weekend = DayInfo {
-            kind: DayKind::Holiday,
-            name: None,
-            source: None,
-            weekend: true,
-            adjusted: false,
-        };
-        let expected = vec![
-            (date(2025, 3, 8), plain_weekend),
-            (date(2025, 3, 9), plain_weekend),
-        ];
+        let plain_weekend = DayInfo { kind: DayKind::Holiday, name: None, source: None, weekend: true, adjusted: false };
+        let expected = vec![(date(2025, 3, 8), plain_weekend), (date(2025, 3, 9), plain_weekend)];
         assert_eq!(days, expected);
-        assert_eq!(
-            calendar.explain(date(2025, 3, 9), date(2025, 3, 2)),
-            Vec::new()
-        );
+        assert_eq!(calendar.explain(date(2025, 3, 9), date(2025, 3, 2)), Vec::new());
     }
 
     #[test]
     fn calendar_not_published() {
         let calendar = Calendar::china();
-        let table = [
-            (date(2026, 12, 30), 5, 2027),
-            (date(2026, 12, 31), 1, 2027),
-            (date(2030, 6, 3), 0, 2030),
-            (date(2017, 6, 5), 0, 2017),
-        ];
+        let table =
+            [(date(2026, 12, 30), 5, 2027), (date(2026, 12, 31), 1, 2027), (date(2030, 6, 3), 0, 2030), (date(2017, 6, 5), 0, 2017)];
         for (from, days, year) in table {
             let got = calendar.add_working_days(from, WorkingDays(days));
-            assert_eq!(
-                got,
-                Err(CalendarError::NotPublished { year }),
-                "{from} + {days}"
-            );
+            assert_eq!(got, Err(CalendarError::NotPublished { year }), "{from} + {days}");
         }
         // The walk itself never enters an unpublished year, however many days are asked.
         let got = calendar.add_working_days(date(2018, 1, 1), WorkingDays(u32::MAX));
@@ -722,24 +661,15 @@ mod tests {
     fn calendar_administrator_adds_days() {
         let mut calendar = Calendar::china();
         // A local closure (e.g. a typhoon day) on Tuesday 5 March 2024.
-        let replaced =
-            calendar.set_day(date(2024, 3, 5), DayKind::Holiday, "台风停工", "区政府通知");
+        let replaced = calendar.set_day(date(2024, 3, 5), DayKind::Holiday, "台风停工", "区政府通知");
         assert_eq!(replaced, Ok(None));
         let got = calendar.add_working_days(date(2024, 3, 4), WorkingDays(1));
         assert_eq!(got, Ok(date(2024, 3, 6)));
-        assert_eq!(
-            calendar.remove_day(date(2024, 3, 5)).map(|d| d.kind),
-            Some(DayKind::Holiday)
-        );
+        assert_eq!(calendar.remove_day(date(2024, 3, 5)).map(|d| d.kind), Some(DayKind::Holiday));
         assert!(calendar.is_working_day(date(2024, 3, 5)));
 
         // Next year's notice: entered days count only once the year is marked published.
-        let set = calendar.set_day(
-            date(2027, 1, 1),
-            DayKind::Holiday,
-            "元旦",
-            "国办发明电〔2026〕X号",
-        );
+        let set = calendar.set_day(date(2027, 1, 1), DayKind::Holiday, "元旦", "国办发明电〔2026〕X号");
         assert_eq!(set, Ok(None));
         let got = calendar.add_working_days(date(2026, 12, 31), WorkingDays(1));
         assert_eq!(got, Err(CalendarError::NotPublished { year: 2027 }));
@@ -748,36 +678,12 @@ mod tests {
         assert_eq!(got, Ok(date(2027, 1, 4)));
 
         let table = [
-            (
-                date(2027, 1, 5),
-                DayKind::Working,
-                "调休",
-                "x",
-                RowProblem::WorkingWeekday {
-                    date: date(2027, 1, 5),
-                },
-            ),
-            (
-                date(2027, 1, 9),
-                DayKind::Working,
-                " ",
-                "x",
-                RowProblem::NameEmpty,
-            ),
-            (
-                date(2027, 1, 9),
-                DayKind::Working,
-                "调休",
-                "",
-                RowProblem::SourceEmpty,
-            ),
+            (date(2027, 1, 5), DayKind::Working, "调休", "x", RowProblem::WorkingWeekday { date: date(2027, 1, 5) }),
+            (date(2027, 1, 9), DayKind::Working, " ", "x", RowProblem::NameEmpty),
+            (date(2027, 1, 9), DayKind::Working, "调休", "", RowProblem::SourceEmpty),
         ];
         for (day, kind, name, source, problem) in table {
-            assert_eq!(
-                calendar.set_day(day, kind, name, source),
-                Err(problem),
-                "{day}"
-            );
+            assert_eq!(calendar.set_day(day, kind, name, source), Err(problem), "{day}");
         }
         let name_long = "节".repeat(NAME_CHARS_MAX + 1);
         let got = calendar.set_day(date(2027, 1, 9), DayKind::Working, &name_long, "x");
@@ -788,53 +694,16 @@ mod tests {
     fn calendar_from_csv_errors_name_the_line() {
         let header = "# a comment\n\ndate,kind,name,source\n2024-10-01,holiday,国庆节,x\n";
         let table = [
-            (
-                "2024-10-0x,holiday,国庆节,x",
-                RowProblem::Date {
-                    raw: "2024-10-0x".into(),
-                },
-            ),
-            (
-                "2024-02-30,holiday,春节,x",
-                RowProblem::Date {
-                    raw: "2024-02-30".into(),
-                },
-            ),
-            (
-                "2024-10-02T00:00,holiday,国庆节,x",
-                RowProblem::Date {
-                    raw: "2024-10-02T00:00".into(),
-                },
-            ),
-            (
-                "20241002,holiday,国庆节,x",
-                RowProblem::Date {
-                    raw: "20241002".into(),
-                },
-            ),
-            (
-                "2024-10-02,off,国庆节,x",
-                RowProblem::Kind { raw: "off".into() },
-            ),
-            (
-                "2024-10-02,holiday,国庆节",
-                RowProblem::Columns { found: 3 },
-            ),
+            ("2024-10-0x,holiday,国庆节,x", RowProblem::Date { raw: "2024-10-0x".into() }),
+            ("2024-02-30,holiday,春节,x", RowProblem::Date { raw: "2024-02-30".into() }),
+            ("2024-10-02T00:00,holiday,国庆节,x", RowProblem::Date { raw: "2024-10-02T00:00".into() }),
+            ("20241002,holiday,国庆节,x", RowProblem::Date { raw: "20241002".into() }),
+            ("2024-10-02,off,国庆节,x", RowProblem::Kind { raw: "off".into() }),
+            ("2024-10-02,holiday,国庆节", RowProblem::Columns { found: 3 }),
             ("2024-10-02,holiday,,x", RowProblem::NameEmpty),
             ("2024-10-02,holiday,国庆节,", RowProblem::SourceEmpty),
-            (
-                "2024-10-08,working,国庆节调休,x",
-                RowProblem::WorkingWeekday {
-                    date: date(2024, 10, 8),
-                },
-            ),
-            (
-                "2024-10-01,holiday,国庆节,x",
-                RowProblem::Duplicate {
-                    date: date(2024, 10, 1),
-                    line_first: 4,
-                },
-            ),
+            ("2024-10-08,working,国庆节调休,x", RowProblem::WorkingWeekday { date: date(2024, 10, 8) }),
+            ("2024-10-01,holiday,国庆节,x", RowProblem::Duplicate { date: date(2024, 10, 1), line_first: 4 }),
         ];
         for (row, problem) in table {
             let text = format!("{header}{row}\n");
@@ -846,17 +715,8 @@ mod tests {
     #[test]
     fn calendar_from_csv_header_errors() {
         let got = Calendar::from_csv("# only a comment\ndate,kind,title,source\n");
-        assert_eq!(
-            got,
-            Err(CalendarError::Line {
-                line: 2,
-                problem: RowProblem::Header
-            })
-        );
-        assert_eq!(
-            Calendar::from_csv("# nothing\n"),
-            Err(CalendarError::NoHeader)
-        );
+        assert_eq!(got, Err(CalendarError::Line { line: 2, problem: RowProblem::Header }));
+        assert_eq!(Calendar::from_csv("# nothing\n"), Err(CalendarError::NoHeader));
         let text = "date,kind,name,source\n2024-10-01,holiday,国庆节,x\n2024-10-02,off,x,y\n";
         let message = Calendar::from_csv(text).unwrap_err().to_string();
         assert_eq!(message, "line 3: \"off\" is not a kind: holiday or working");
@@ -867,10 +727,7 @@ mod tests {
         let text = "\u{feff}date,kind,name,source\r\n\"2024-10-01\", holiday ,\"国庆节\",\"通知, 第1号\"\r\n";
         let calendar = Calendar::from_csv(text).unwrap();
         let info = calendar.day(date(2024, 10, 1));
-        assert_eq!(
-            (info.kind, info.name, info.source),
-            (DayKind::Holiday, Some("国庆节"), Some("通知, 第1号"))
-        );
+        assert_eq!((info.kind, info.name, info.source), (DayKind::Holiday, Some("国庆节"), Some("通知, 第1号")));
         assert_eq!(calendar.years_published().collect::<Vec<_>>(), vec![2024]);
     }
 
@@ -897,10 +754,7 @@ mod tests {
 
     /// Any date of the published years.
     fn date_published() -> impl Strategy<Value = Date> {
-        let days_total = date(2018, 1, 1)
-            .until(date(2026, 12, 31))
-            .unwrap()
-            .get_days();
+        let days_total = date(2018, 1, 1).until(date(2026, 12, 31)).unwrap().get_days();
         (0..=days_total).prop_map(|offset| date(2018, 1, 1).checked_add(offset.days()).unwrap())
     }
 

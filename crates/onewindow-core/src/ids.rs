@@ -30,11 +30,7 @@ const GB11643_CHECK: &[u8; 11] = b"10X98765432";
 
 /// The GB 11643 check character of the first 17 digits (ISO 7064 MOD 11-2).
 pub fn gb11643_check_char(first17: &[u8; 17]) -> u8 {
-    let sum: u32 = first17
-        .iter()
-        .zip(GB11643_WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(GB11643_WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     GB11643_CHECK[(sum % 11) as usize]
 }
 
@@ -43,10 +39,7 @@ impl IdNumber {
     pub fn parse(raw: &str) -> Result<Self, IdNumberError> {
         let code = crate::text::fold_width(raw).to_ascii_uppercase();
         let bytes = code.as_bytes();
-        if bytes.len() != 18
-            || !bytes[..17].iter().all(u8::is_ascii_digit)
-            || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
-        {
+        if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) || !(bytes[17].is_ascii_digit() || bytes[17] == b'X') {
             return Err(IdNumberError::Format);
         }
         let year: i16 = code[6..10].parse().map_err(|_| IdNumberError::BirthDate)?;
@@ -96,9 +89,7 @@ impl fmt::Display for IdNumber {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CreditCodeError {
     /// Not 18 characters of the GB 32100 alphabet (digits and capitals without I, O, S, V, Z).
-    #[error(
-        "a unified social credit code has 18 characters of digits and capitals other than I, O, S, V, Z"
-    )]
+    #[error("a unified social credit code has 18 characters of digits and capitals other than I, O, S, V, Z")]
     Format,
     /// The last character does not match the GB 32100 check.
     #[error("the check character of the unified social credit code is wrong")]
@@ -107,15 +98,10 @@ pub enum CreditCodeError {
 
 /// The GB 32100 alphabet: digits and capitals without I, O, S, V, Z; a character's value is its index.
 const GB32100_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const GB32100_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const GB32100_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 fn gb32100_value(c: u8) -> Option<u32> {
-    GB32100_ALPHABET
-        .iter()
-        .position(|&a| a == c)
-        .map(|p| p as u32)
+    GB32100_ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
 }
 
 /// The GB 32100 check character of the first 17 characters, or `None` when one of them is
@@ -205,16 +191,8 @@ mod tests {
         for (raw, expected) in table {
             assert_eq!(IdNumber::parse(raw).map(|_| ()), expected, "{raw}");
         }
-        assert_eq!(
-            IdNumber::parse("１１０１０５１９４９１２３１００２Ｘ")
-                .unwrap()
-                .as_str(),
-            "11010519491231002X"
-        );
-        assert_eq!(
-            IdNumber::parse("11010519491231002X").unwrap().masked(),
-            "110*************2X"
-        );
+        assert_eq!(IdNumber::parse("１１０１０５１９４９１２３１００２Ｘ").unwrap().as_str(), "11010519491231002X");
+        assert_eq!(IdNumber::parse("11010519491231002X").unwrap().masked(), "110*************2X");
     }
 
     #[test]
@@ -231,12 +209,7 @@ mod tests {
         for (raw, expected) in table {
             assert_eq!(CreditCode::parse(raw).map(|_| ()), expected, "{raw}");
         }
-        assert_eq!(
-            CreditCode::parse("91350100M000100Y43")
-                .unwrap()
-                .region_code(),
-            "350100"
-        );
+        assert_eq!(CreditCode::parse("91350100M000100Y43").unwrap().region_code(), "350100");
     }
 
     proptest! {

@@ -45,16 +45,13 @@ impl Level {
     /// Parses the English code or a common Chinese name (市, 市级, 区, 县, 镇, 街道, 村, 社区, …).
     pub fn parse_any(raw: &str) -> Option<Level> {
         let s = raw.trim();
-        Level::ALL
-            .into_iter()
-            .find(|l| l.code() == s || l.label_zh() == s)
-            .or(match s {
-                "市" => Some(Level::City),
-                "区" | "县" | "区县" | "区级" | "县级" => Some(Level::District),
-                "镇" | "街道" | "镇街" | "乡镇" | "镇级" => Some(Level::Town),
-                "村" | "社区" | "村社区" | "村级" => Some(Level::Village),
-                _ => None,
-            })
+        Level::ALL.into_iter().find(|l| l.code() == s || l.label_zh() == s).or(match s {
+            "市" => Some(Level::City),
+            "区" | "县" | "区县" | "区级" | "县级" => Some(Level::District),
+            "镇" | "街道" | "镇街" | "乡镇" | "镇级" => Some(Level::Town),
+            "村" | "社区" | "村社区" | "村级" => Some(Level::Village),
+            _ => None,
+        })
     }
 }
 

@@ -126,11 +126,7 @@ mod tests {
     #[test]
     fn only_cataloguers_edit_the_catalogue() {
         for r in Role::ALL {
-            assert_eq!(
-                r.grants(Permission::EditCatalogue),
-                r == Role::Cataloguer,
-                "{r:?}"
-            );
+            assert_eq!(r.grants(Permission::EditCatalogue), r == Role::Cataloguer, "{r:?}");
         }
     }
 

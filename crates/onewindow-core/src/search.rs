@@ -157,14 +157,8 @@ impl SearchIndex {
             let i = u32::try_from(i).expect("fewer than 4 billion items");
             let fields: [(f32, Vec<&str>); 4] = [
                 (WEIGHT_NAME, vec![d.name.as_str()]),
-                (
-                    WEIGHT_SUB_ITEM,
-                    d.sub_items.iter().map(String::as_str).collect(),
-                ),
-                (
-                    WEIGHT_DEPARTMENT,
-                    d.department_names.iter().map(String::as_str).collect(),
-                ),
+                (WEIGHT_SUB_ITEM, d.sub_items.iter().map(String::as_str).collect()),
+                (WEIGHT_DEPARTMENT, d.department_names.iter().map(String::as_str).collect()),
                 (WEIGHT_BODY, vec![d.body.as_str()]),
             ];
             for (weight, texts) in fields {
@@ -186,15 +180,8 @@ impl SearchIndex {
                 (t, v)
             })
             .collect();
-        let names_folded = docs
-            .iter()
-            .map(|d| fold_width(&d.name).to_lowercase())
-            .collect();
-        SearchIndex {
-            docs,
-            names_folded,
-            postings,
-        }
+        let names_folded = docs.iter().map(|d| fold_width(&d.name).to_lowercase()).collect();
+        SearchIndex { docs, names_folded, postings }
     }
 
     /// Number of documents.
@@ -213,9 +200,7 @@ impl SearchIndex {
     }
 
     fn passes(&self, d: &SearchDoc, q: &Query) -> bool {
-        q.department
-            .as_ref()
-            .is_none_or(|dep| d.department_codes.iter().any(|c| c == dep))
+        q.department.as_ref().is_none_or(|dep| d.department_codes.iter().any(|c| c == dep))
             && q.kind.is_none_or(|k| d.kind == k)
             && q.level.is_none_or(|l| d.levels.contains(&l))
     }
@@ -226,10 +211,7 @@ impl SearchIndex {
     pub fn search(&self, q: &Query) -> Vec<Hit> {
         let text = q.text.trim();
         if text.is_empty() {
-            return (0..self.docs.len())
-                .filter(|&i| self.passes(&self.docs[i], q))
-                .map(|doc| Hit { doc, score: 0.0 })
-                .collect();
+            return (0..self.docs.len()).filter(|&i| self.passes(&self.docs[i], q)).map(|doc| Hit { doc, score: 0.0 }).collect();
         }
         let toks = query_tokens(text);
         let n = self.docs.len() as f32;
@@ -246,18 +228,14 @@ impl SearchIndex {
             }
         }
         let code_query = fold_width(text).to_ascii_uppercase();
-        let looks_like_code = code_query.len() >= 4
-            && code_query
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let looks_like_code = code_query.len() >= 4 && code_query.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         let phrase = fold_width(text).to_lowercase();
         let all = toks.len() as u16;
         let mut hits: Vec<Hit> = Vec::new();
         let mut partial: Vec<Hit> = Vec::new();
         for (i, d) in self.docs.iter().enumerate() {
             let mut s = score[i];
-            let code_hit = looks_like_code
-                && (d.code.starts_with(&code_query) || d.basic_code.starts_with(&code_query));
+            let code_hit = looks_like_code && (d.code.starts_with(&code_query) || d.basic_code.starts_with(&code_query));
             if code_hit {
                 s += 100.0;
             }
@@ -325,13 +303,7 @@ mod tests {
     }
 
     fn names(idx: &SearchIndex, text: &str) -> Vec<String> {
-        idx.search(&Query {
-            text: text.into(),
-            ..Default::default()
-        })
-        .iter()
-        .map(|h| idx.doc(h.doc).name.clone())
-        .collect()
+        idx.search(&Query { text: text.into(), ..Default::default() }).iter().map(|h| idx.doc(h.doc).name.clone()).collect()
     }
 
     #[test]
@@ -353,10 +325,7 @@ mod tests {
         assert_eq!(found.len(), 3, "{found:?}");
         assert_eq!(names(&index(), "010010040000"), vec!["林木采伐许可证核发"]);
         assert_eq!(names(&index(), "01001004"), vec!["林木采伐许可证核发"]);
-        assert_eq!(
-            names(&index(), "010010040000-610502"),
-            vec!["林木采伐许可证核发"]
-        );
+        assert_eq!(names(&index(), "010010040000-610502"), vec!["林木采伐许可证核发"]);
     }
 
     #[test]
@@ -364,41 +333,23 @@ mod tests {
         assert_eq!(names(&index(), "林").len(), 1);
         // "食品许可" is not a substring of any name, but every bigram but one matches.
         let found = names(&index(), "食品许可");
-        assert!(
-            found.starts_with(&["食品经营许可".to_string()])
-                || found.contains(&"食品经营许可".to_string()),
-            "{found:?}"
-        );
+        assert!(found.starts_with(&["食品经营许可".to_string()]) || found.contains(&"食品经营许可".to_string()), "{found:?}");
         assert!(names(&index(), "火箭发射").is_empty());
-        assert!(
-            names(&index(), "   ").len() == 7,
-            "empty text lists everything"
-        );
+        assert!(names(&index(), "   ").len() == 7, "empty text lists everything");
     }
 
     #[test]
     fn filters_apply() {
         let idx = index();
-        let q = Query {
-            text: "许可".into(),
-            department: Some("wjj".into()),
-            ..Default::default()
-        };
+        let q = Query { text: "许可".into(), department: Some("wjj".into()), ..Default::default() };
         assert_eq!(idx.search(&q).len(), 2);
-        let q = Query {
-            text: String::new(),
-            level: Some(Level::Village),
-            ..Default::default()
-        };
+        let q = Query { text: String::new(), level: Some(Level::Village), ..Default::default() };
         assert!(idx.search(&q).is_empty());
     }
 
     #[test]
     fn cancelled_items_rank_last() {
-        let mut docs = vec![
-            doc("1", "食品经营许可", "scjgj"),
-            doc("2", "食品生产许可", "scjgj"),
-        ];
+        let mut docs = vec![doc("1", "食品经营许可", "scjgj"), doc("2", "食品生产许可", "scjgj")];
         docs[0].status = ItemStatus::Cancelled;
         let idx = SearchIndex::build(docs);
         assert_eq!(names(&idx, "食品"), vec!["食品生产许可", "食品经营许可"]);

@@ -14,6 +14,21 @@ pub fn fold_width(raw: &str) -> String {
         .to_string()
 }
 
+/// Normalises a name written by people: trims, turns the ideographic space into a plain one and
+/// full-width letters and digits (ＩＣＰ１２) into ASCII, but keeps Chinese punctuation such as
+/// （）and ，, which is correct typography in Chinese names.
+pub fn normalize_name(raw: &str) -> String {
+    raw.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 /// True for characters of the CJK Unified Ideographs blocks (the ones search tokenises as
 /// bigrams).
 pub fn is_cjk(c: char) -> bool {
@@ -34,6 +49,11 @@ mod tests {
     fn folds_full_width() {
         assert_eq!(fold_width("　ＡＢ１２（x）　"), "AB12(x)");
         assert_eq!(fold_width("食品经营许可"), "食品经营许可");
+    }
+
+    #[test]
+    fn names_keep_chinese_punctuation() {
+        assert_eq!(normalize_name(" 采集审批（林业类，初审）ＩＣＰ１ "), "采集审批（林业类，初审）ICP1");
     }
 
     #[test]

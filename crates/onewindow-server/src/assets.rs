@@ -19,14 +19,7 @@ pub async fn serve(Path(path): Path<String>) -> Response {
                 Some("png") => "image/png",
                 _ => "application/octet-stream",
             };
-            (
-                [
-                    (header::CONTENT_TYPE, mime),
-                    (header::CACHE_CONTROL, "public, max-age=3600"),
-                ],
-                file.data.into_owned(),
-            )
-                .into_response()
+            ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")], file.data.into_owned()).into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }

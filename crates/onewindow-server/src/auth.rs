@@ -27,19 +27,12 @@ const LOCKOUT_MINUTES: i64 = 15;
 pub fn hash_password(password: &str) -> String {
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
-    Argon2::default()
-        .hash_password_with_salt(password.as_bytes(), &salt_bytes)
-        .expect("argon2 hashes any password")
-        .to_string()
+    Argon2::default().hash_password_with_salt(password.as_bytes(), &salt_bytes).expect("argon2 hashes any password").to_string()
 }
 
 /// Whether `password` matches the stored hash. A malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 /// A new random session token (URL-safe hex).
@@ -61,12 +54,7 @@ pub fn csrf_token(session_token: &str) -> String {
 
 /// The session token a request carries, and whether it came as a cookie.
 pub fn presented_token(parts: &Parts) -> Option<(String, bool)> {
-    if let Some(bearer) = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
+    if let Some(bearer) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
         return Some((bearer.trim().to_string(), false));
     }
     cookie_value(parts, SESSION_COOKIE).map(|t| (t, true))
@@ -98,18 +86,8 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     /// The user's first role that grants `permission`, or 403.
-    pub fn require(
-        &self,
-        permission: Permission,
-        what_zh: &str,
-        what_en: &str,
-    ) -> Result<Role, ApiError> {
-        self.user
-            .roles
-            .iter()
-            .copied()
-            .find(|r| r.grants(permission))
-            .ok_or_else(|| ApiError::forbidden(what_zh, what_en))
+    pub fn require(&self, permission: Permission, what_zh: &str, what_en: &str) -> Result<Role, ApiError> {
+        self.user.roles.iter().copied().find(|r| r.grants(permission)).ok_or_else(|| ApiError::forbidden(what_zh, what_en))
     }
 
     /// Whether the user holds a role granting `permission`.
@@ -123,15 +101,8 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<CurrentUs
     let Some((token, via_cookie)) = presented_token(parts) else {
         return Ok(None);
     };
-    let user = state
-        .store
-        .session_user(&token_hash(&token), state.clock.now())
-        .await?;
-    Ok(user.map(|user| CurrentUser {
-        user,
-        token,
-        via_cookie,
-    }))
+    let user = state.store.session_user(&token_hash(&token), state.clock.now()).await?;
+    Ok(user.map(|user| CurrentUser { user, token, via_cookie }))
 }
 
 /// A request that must be logged in: 401 otherwise. Cookie-authenticated writes to the API
@@ -139,30 +110,16 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<CurrentUs
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let user = resolve(parts, state)
-            .await?
-            .ok_or_else(ApiError::unauthenticated)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = resolve(parts, state).await?.ok_or_else(ApiError::unauthenticated)?;
         let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if user.via_cookie && unsafe_method && parts.uri.path().starts_with("/api/") {
-            let json = parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/json"));
-            let multipart = parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("multipart/form-data"));
-            let same_origin = parts
-                .headers
-                .get("sec-fetch-site")
-                .and_then(|v| v.to_str().ok())
-                .is_none_or(|v| v == "same-origin" || v == "none");
+            let json =
+                parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+            let multipart =
+                parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+            let same_origin =
+                parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_none_or(|v| v == "same-origin" || v == "none");
             if !(json || (multipart && same_origin)) && parts.method != Method::DELETE {
                 return Err(ApiError::forbidden(
                     "以此方式提交（浏览器会话须使用JSON）",
@@ -180,10 +137,7 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(MaybeUser(resolve(parts, state).await?))
     }
 }
@@ -201,8 +155,7 @@ impl LoginThrottle {
         let map = self.failures.lock().expect("throttle lock");
         let (count, since) = map.get(username)?;
         let elapsed = now.duration_since(*since).as_secs() / 60;
-        (*count >= FAILED_LOGINS_MAX && elapsed < LOCKOUT_MINUTES)
-            .then(|| (LOCKOUT_MINUTES - elapsed).max(1))
+        (*count >= FAILED_LOGINS_MAX && elapsed < LOCKOUT_MINUTES).then(|| (LOCKOUT_MINUTES - elapsed).max(1))
     }
 
     /// Records a failure.
@@ -218,10 +171,7 @@ impl LoginThrottle {
 
     /// Forgets failures after a success.
     pub fn succeeded(&self, username: &str) {
-        self.failures
-            .lock()
-            .expect("throttle lock")
-            .remove(username);
+        self.failures.lock().expect("throttle lock").remove(username);
     }
 }
 
@@ -249,15 +199,8 @@ pub async fn log_in(
     };
     let Some((user, _)) = found.filter(|_| ok) else {
         state.throttle.failed(username, now);
-        let actor = onewindow_store::Actor {
-            username: username.to_string(),
-            role: "anonymous".into(),
-            at: now,
-        };
-        state
-            .store
-            .record(&actor, "session.failed", username, serde_json::json!({}))
-            .await?;
+        let actor = onewindow_store::Actor { username: username.to_string(), role: "anonymous".into(), at: now };
+        state.store.record(&actor, "session.failed", username, serde_json::json!({})).await?;
         return Err(ApiError {
             status: axum::http::StatusCode::UNAUTHORIZED,
             kind: "bad-credentials",
@@ -270,21 +213,10 @@ pub async fn log_in(
     };
     state.throttle.succeeded(username);
     let token = new_token();
-    let expires = now
-        .checked_add(jiff::SignedDuration::from_hours(
-            state.settings.session_hours,
-        ))
-        .expect("session end within range");
+    let expires = now.checked_add(jiff::SignedDuration::from_hours(state.settings.session_hours)).expect("session end within range");
     let role = user.roles.first().map(|r| r.code()).unwrap_or("none");
-    let actor = onewindow_store::Actor {
-        username: user.username.clone(),
-        role: role.into(),
-        at: now,
-    };
-    state
-        .store
-        .create_session(&token_hash(&token), &user, kind, expires, &actor)
-        .await?;
+    let actor = onewindow_store::Actor { username: user.username.clone(), role: role.into(), at: now };
+    state.store.create_session(&token_hash(&token), &user, kind, expires, &actor).await?;
     Ok((user, token, expires))
 }
 
@@ -292,19 +224,12 @@ static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// The `Set-Cookie` value that opens a browser session.
 pub fn session_cookie(token: &str, hours: i64, secure: bool) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        hours * 3600,
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", hours * 3600, if secure { "; Secure" } else { "" })
 }
 
 /// The `Set-Cookie` value that ends it.
 pub fn clear_cookie(secure: bool) -> String {
-    format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" })
 }
 
 #[cfg(test)]
@@ -329,9 +254,7 @@ mod tests {
         assert_eq!(t.locked_minutes("clerk", now), None);
         t.failed("clerk", now);
         assert_eq!(t.locked_minutes("clerk", now), Some(15));
-        let later = now
-            .checked_add(jiff::SignedDuration::from_mins(16))
-            .unwrap();
+        let later = now.checked_add(jiff::SignedDuration::from_mins(16)).unwrap();
         assert_eq!(t.locked_minutes("clerk", later), None);
         t.succeeded("clerk");
         assert_eq!(t.locked_minutes("clerk", now), None);

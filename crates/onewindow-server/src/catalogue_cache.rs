@@ -24,30 +24,16 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Builds the snapshot from stored items and departments.
-    pub fn build(
-        generation: i64,
-        items: Vec<StoredItem>,
-        departments: Vec<DepartmentRecord>,
-    ) -> Snapshot {
-        let dept_names: HashMap<String, String> = departments
-            .iter()
-            .map(|d| (d.code.clone(), d.name.clone()))
-            .collect();
+    pub fn build(generation: i64, items: Vec<StoredItem>, departments: Vec<DepartmentRecord>) -> Snapshot {
+        let dept_names: HashMap<String, String> = departments.iter().map(|d| (d.code.clone(), d.name.clone())).collect();
         let docs = items
             .iter()
             .map(|i| {
                 let s = &i.spec;
-                let basic_code = ItemCode::parse(&s.code)
-                    .map(|(c, _)| c.basic().to_string())
-                    .unwrap_or_else(|_| s.code.clone());
+                let basic_code = ItemCode::parse(&s.code).map(|(c, _)| c.basic().to_string()).unwrap_or_else(|_| s.code.clone());
                 let mut names = vec![dept_names.get(&s.department).cloned().unwrap_or_default()];
                 if s.handling_department != s.department {
-                    names.push(
-                        dept_names
-                            .get(&s.handling_department)
-                            .cloned()
-                            .unwrap_or_default(),
-                    );
+                    names.push(dept_names.get(&s.handling_department).cloned().unwrap_or_default());
                 }
                 let materials: Vec<&str> = s.materials.iter().map(|m| m.name.as_str()).collect();
                 SearchDoc {
@@ -64,19 +50,8 @@ impl Snapshot {
                 }
             })
             .collect();
-        let by_code = items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| (it.spec.code.clone(), i))
-            .collect();
-        Snapshot {
-            generation,
-            index: SearchIndex::build(docs),
-            items,
-            departments,
-            by_code,
-            dept_names,
-        }
+        let by_code = items.iter().enumerate().map(|(i, it)| (it.spec.code.clone(), i)).collect();
+        Snapshot { generation, index: SearchIndex::build(docs), items, departments, by_code, dept_names }
     }
 
     /// The current version of an item.
@@ -86,26 +61,17 @@ impl Snapshot {
 
     /// A department's name, or its code when unknown.
     pub fn department_name<'a>(&'a self, code: &'a str) -> &'a str {
-        self.dept_names
-            .get(code)
-            .map(String::as_str)
-            .unwrap_or(code)
+        self.dept_names.get(code).map(String::as_str).unwrap_or(code)
     }
 
     /// The approval bureau's code.
     pub fn bureau(&self) -> Option<&str> {
-        self.departments
-            .iter()
-            .find(|d| d.is_bureau)
-            .map(|d| d.code.as_str())
+        self.departments.iter().find(|d| d.is_bureau).map(|d| d.code.as_str())
     }
 
     /// Resolves a department filter given as a code or a name.
     pub fn department_code(&self, code_or_name: &str) -> Option<String> {
-        self.departments
-            .iter()
-            .find(|d| d.code == code_or_name || d.name == code_or_name)
-            .map(|d| d.code.clone())
+        self.departments.iter().find(|d| d.code == code_or_name || d.name == code_or_name).map(|d| d.code.clone())
     }
 }
 
@@ -129,21 +95,12 @@ impl CatalogueCache {
         }
         let (items, departments) = (store.current_items().await?, store.departments().await?);
         let snapshot = Arc::new(Snapshot::build(generation, items, departments));
-        tracing::debug!(
-            generation,
-            items = snapshot.items.len(),
-            "Rebuilt the catalogue index"
-        );
+        tracing::debug!(generation, items = snapshot.items.len(), "Rebuilt the catalogue index");
         *self.current.write().expect("cache lock") = Some(snapshot.clone());
         Ok(snapshot)
     }
 
     fn fresh(&self, generation: i64) -> Option<Arc<Snapshot>> {
-        self.current
-            .read()
-            .expect("cache lock")
-            .as_ref()
-            .filter(|s| s.generation == generation)
-            .cloned()
+        self.current.read().expect("cache lock").as_ref().filter(|s| s.generation == generation).cloned()
     }
 }

@@ -22,8 +22,7 @@ impl Clock {
     pub fn now(&self) -> jiff::Timestamp {
         match self {
             Clock::System => jiff::Timestamp::now(),
-            Clock::Fixed(us) => jiff::Timestamp::from_microsecond(us.load(Ordering::SeqCst))
-                .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            Clock::Fixed(us) => jiff::Timestamp::from_microsecond(us.load(Ordering::SeqCst)).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
         }
     }
 
@@ -36,8 +35,6 @@ impl Clock {
 
     /// Today's date in Beijing time (Asia/Shanghai, UTC+8 without daylight saving).
     pub fn today(&self) -> jiff::civil::Date {
-        self.now()
-            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-            .date()
+        self.now().to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date()
     }
 }

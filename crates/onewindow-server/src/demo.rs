@@ -26,42 +26,12 @@ pub enum DemoError {
 /// One demo user per role: username (the role's code), name, department, service point name.
 const USERS: [(Role, &str, Option<&str>, Option<&str>); 9] = [
     (Role::Applicant, "张明", None, None),
-    (
-        Role::Clerk,
-        "李芳（综合窗口）",
-        Some("spj"),
-        Some("示范区政务服务中心"),
-    ),
-    (
-        Role::Reviewer,
-        "王强（审查科）",
-        Some("spj"),
-        Some("示范区政务服务中心"),
-    ),
-    (
-        Role::Leader,
-        "赵局长（分管副局长）",
-        Some("spj"),
-        Some("示范区政务服务中心"),
-    ),
-    (
-        Role::Supervisor,
-        "陈监管（市场监管局）",
-        Some("scjgj"),
-        None,
-    ),
-    (
-        Role::Officer,
-        "刘监察（电子监察室）",
-        Some("spj"),
-        Some("示范区政务服务中心"),
-    ),
-    (
-        Role::Cataloguer,
-        "周事项（事项管理）",
-        Some("spj"),
-        Some("示范区政务服务中心"),
-    ),
+    (Role::Clerk, "李芳（综合窗口）", Some("spj"), Some("示范区政务服务中心")),
+    (Role::Reviewer, "王强（审查科）", Some("spj"), Some("示范区政务服务中心")),
+    (Role::Leader, "赵局长（分管副局长）", Some("spj"), Some("示范区政务服务中心")),
+    (Role::Supervisor, "陈监管（市场监管局）", Some("scjgj"), None),
+    (Role::Officer, "刘监察（电子监察室）", Some("spj"), Some("示范区政务服务中心")),
+    (Role::Cataloguer, "周事项（事项管理）", Some("spj"), Some("示范区政务服务中心")),
     (Role::Sysadmin, "吴系统（信息中心）", Some("spj"), None),
     (Role::Auditor, "郑审计（审计）", None, None),
 ];
@@ -78,36 +48,16 @@ fn regions() -> Vec<Region> {
         r("619901", "示范区", Level::District, Some("619900")),
         r("619901001", "城关街道", Level::Town, Some("619901")),
         r("619901002", "东关镇", Level::Town, Some("619901")),
-        r(
-            "619901001001",
-            "城关社区",
-            Level::Village,
-            Some("619901001"),
-        ),
+        r("619901001001", "城关社区", Level::Village, Some("619901001")),
         r("619901002001", "东关村", Level::Village, Some("619901002")),
     ]
 }
 
 const SERVICE_POINTS: [(&str, &str, &str, &str); 4] = [
     ("示范区政务服务中心", "hall", "619901", "示范大道88号"),
-    (
-        "城关街道便民服务中心",
-        "station",
-        "619901001",
-        "城关街道人民路12号",
-    ),
-    (
-        "东关村便民服务站",
-        "station",
-        "619901002001",
-        "东关镇东关村村委会",
-    ),
-    (
-        "政务服务中心24小时自助服务区",
-        "kiosk",
-        "619901",
-        "示范大道88号一楼东侧",
-    ),
+    ("城关街道便民服务中心", "station", "619901001", "城关街道人民路12号"),
+    ("东关村便民服务站", "station", "619901002001", "东关镇东关村村委会"),
+    ("政务服务中心24小时自助服务区", "kiosk", "619901", "示范大道88号一楼东侧"),
 ];
 
 /// Loads the demo into an empty database. Returns false (and does nothing) when the database
@@ -122,25 +72,12 @@ pub async fn seed(store: &Store, password: &str, at: jiff::Timestamp) -> Result<
     }
     let mut points = std::collections::HashMap::new();
     for (name, kind, region, address) in SERVICE_POINTS {
-        points.insert(
-            name,
-            store
-                .create_service_point(name, kind, region, address, &actor)
-                .await?,
-        );
+        points.insert(name, store.create_service_point(name, kind, region, address, &actor).await?);
     }
     let file = parse_json(CATALOGUE_JSON).map_err(|e| DemoError::Catalogue(format!("{e:?}")))?;
-    let (file, _warnings) = file.check(&[]).map_err(|e| {
-        DemoError::Catalogue(
-            e.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
-    store
-        .import_catalogue(&file, "示范区事项清单（演示数据）", &actor)
-        .await?;
+    let (file, _warnings) =
+        file.check(&[]).map_err(|e| DemoError::Catalogue(e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
+    store.import_catalogue(&file, "示范区事项清单（演示数据）", &actor).await?;
     let hash = hash_password(password);
     for (role, name, department, point) in USERS {
         let new = NewUser {
@@ -151,7 +88,22 @@ pub async fn seed(store: &Store, password: &str, at: jiff::Timestamp) -> Result<
             department_code: department.map(String::from),
             service_point_id: point.and_then(|p| points.get(p).copied()),
         };
-        store.create_user(&new, &actor).await?;
+        let user = store.create_user(&new, &actor).await?;
+        if role == Role::Leader {
+            // 授权书: the bureau's deputy director decides and signs for every department's items
+            // handled at the centre (seed 004 §二(九): acceptance, on-site approval, issuing, countersigning).
+            let document = "示范区人民政府关于授权区行政审批服务局分管领导现场审批签发的授权书（示政授〔2019〕1号）";
+            store
+                .grant_authority(
+                    user.id,
+                    None,
+                    "accept,onsite_approval,issue,countersign",
+                    document,
+                    jiff::civil::date(2019, 6, 15),
+                    &actor,
+                )
+                .await?;
+        }
     }
     Ok(true)
 }
@@ -164,29 +116,14 @@ mod tests {
     fn the_demo_catalogue_passes_the_rules_and_matches_seed_001() {
         let file = parse_json(CATALOGUE_JSON).unwrap();
         let (file, warnings) = file.check(&[]).unwrap();
-        let licensing = file
-            .items
-            .iter()
-            .filter(|i| i.kind == onewindow_core::catalogue::ItemKind::Licensing)
-            .count();
+        let licensing = file.items.iter().filter(|i| i.kind == onewindow_core::catalogue::ItemKind::Licensing).count();
         assert_eq!(licensing, 171);
-        let departments_with_licensing: std::collections::BTreeSet<&str> = file
-            .items
-            .iter()
-            .filter(|i| i.kind == onewindow_core::catalogue::ItemKind::Licensing)
-            .map(|i| i.department.as_str())
-            .collect();
+        let departments_with_licensing: std::collections::BTreeSet<&str> =
+            file.items.iter().filter(|i| i.kind == onewindow_core::catalogue::ItemKind::Licensing).map(|i| i.department.as_str()).collect();
         assert_eq!(departments_with_licensing.len(), 21);
         assert_eq!(file.transfers.len(), 1);
-        assert_eq!(
-            (file.transfers[0].items.len(), file.transfers[0].kept.len()),
-            (105, 23)
-        );
-        assert!(
-            file.items
-                .iter()
-                .any(|i| i.kind == onewindow_core::catalogue::ItemKind::PublicService)
-        );
+        assert_eq!((file.transfers[0].items.len(), file.transfers[0].kept.len()), (105, 23));
+        assert!(file.items.iter().any(|i| i.kind == onewindow_core::catalogue::ItemKind::PublicService));
         // Warnings are allowed (some promises are not yet 75% shorter), but not on codes.
         assert!(warnings.iter().all(|w| w.field != "code"), "{warnings:?}");
     }

@@ -13,7 +13,9 @@ pub mod assets;
 pub mod auth;
 pub mod catalogue_cache;
 pub mod clock;
+pub mod courier;
 pub mod demo;
+pub mod documents;
 pub mod observe;
 pub mod openapi;
 pub mod problem;
@@ -41,12 +43,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     let app = app(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await?;
     store.close().await;
     Ok(())
 }

@@ -12,9 +12,7 @@ use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -31,9 +29,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(1);
 impl MakeRequestId for NextId {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{:08x}-{n}", self.prefix))
-            .ok()
-            .map(RequestId::new)
+        HeaderValue::from_str(&format!("{:08x}-{n}", self.prefix)).ok().map(RequestId::new)
     }
 }
 
@@ -65,33 +61,25 @@ pub fn layers(router: Router, state: AppState) -> Router {
 
 async fn record_metrics(State(_state): State<AppState>, req: Request, next: Next) -> Response {
     let start = std::time::Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
-        .record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
     response
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
     );
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"));
     response
 }
 
@@ -112,21 +100,13 @@ async fn problem_instance(req: Request, next: Next) -> Response {
     }
     let mut parts = parts;
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(
-        parts,
-        Body::from(serde_json::to_vec(&doc).unwrap_or_default()),
-    )
+    Response::from_parts(parts, Body::from(serde_json::to_vec(&doc).unwrap_or_default()))
 }
 
 /// `GET /metrics`: Prometheus text format, with the database pool's gauges.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let (size, idle) = state.store.pool_stats();
-    metrics::gauge!("db_pool_connections", "backend" => state.store.backend().name())
-        .set(f64::from(size));
-    metrics::gauge!("db_pool_idle_connections", "backend" => state.store.backend().name())
-        .set(idle as f64);
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        prometheus().render(),
-    )
+    metrics::gauge!("db_pool_connections", "backend" => state.store.backend().name()).set(f64::from(size));
+    metrics::gauge!("db_pool_idle_connections", "backend" => state.store.backend().name()).set(idle as f64);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], prometheus().render())
 }

@@ -9,6 +9,7 @@ use utoipa::OpenApi;
     info(title = "onewindow API", description = "一窗受理、一网通办：政务服务一体化平台接口。Errors are application/problem+json with Chinese and English messages."),
     tags(
         (name = "catalogue", description = "事项清单 · item catalogue and service guides"),
+        (name = "cases", description = "办件 · applications, acceptance, examination, decision, delivery, tracking"),
         (name = "session", description = "登录 · log-in, cookie and bearer sessions"),
         (name = "administration", description = "用户与审计 · users and the audit trail"),
         (name = "operations", description = "运行 · health"),
@@ -22,20 +23,10 @@ struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
-        };
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        components.add_security_scheme(
-            "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                crate::auth::SESSION_COOKIE,
-            ))),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))));
     }
 }
 

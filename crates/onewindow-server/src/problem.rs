@@ -65,27 +65,12 @@ impl ApiError {
         detail: impl Into<String>,
         detail_en: impl Into<String>,
     ) -> ApiError {
-        ApiError {
-            status,
-            kind,
-            title,
-            title_en,
-            detail: detail.into(),
-            detail_en: detail_en.into(),
-            errors: None,
-        }
+        ApiError { status, kind, title, title_en, detail: detail.into(), detail_en: detail_en.into(), errors: None }
     }
 
     /// 401: not logged in.
     pub fn unauthenticated() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "未登录",
-            "Not logged in",
-            "请先登录",
-            "log in first",
-        )
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "未登录", "Not logged in", "请先登录", "log in first")
     }
 
     /// 403: logged in without the needed role.
@@ -102,26 +87,12 @@ impl ApiError {
 
     /// 404.
     pub fn not_found(what_zh: impl Into<String>, what_en: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "未找到",
-            "Not found",
-            what_zh,
-            what_en,
-        )
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", "未找到", "Not found", what_zh, what_en)
     }
 
     /// 400: the request cannot be read.
     pub fn bad_request(zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "请求有误",
-            "Bad request",
-            zh,
-            en,
-        )
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-request", "请求有误", "Bad request", zh, en)
     }
 
     /// 422: readable, but breaks a rule; `errors` lists every field.
@@ -140,14 +111,7 @@ impl ApiError {
 
     /// 409: conflicts with what is stored.
     pub fn conflict(zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            "与现有数据冲突",
-            "Conflict",
-            zh,
-            en,
-        )
+        ApiError::new(StatusCode::CONFLICT, "conflict", "与现有数据冲突", "Conflict", zh, en)
     }
 
     /// 429: too many failed log-ins.
@@ -186,22 +150,11 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(format!("未找到：{what}"), what),
-            StoreError::Conflict(what) => {
-                ApiError::conflict(format!("已存在：{what}"), format!("already exists: {what}"))
-            }
-            StoreError::Stale(what) => {
-                ApiError::conflict(format!("该记录已被他人修改，请刷新后重试（{what}）"), what)
-            }
+            StoreError::Conflict(what) => ApiError::conflict(format!("已存在：{what}"), format!("already exists: {what}")),
+            StoreError::Stale(what) => ApiError::conflict(format!("该记录已被他人修改，请刷新后重试（{what}）"), what),
             StoreError::Rejected(zh) => {
                 let en = format!("rejected: {zh}");
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "rejected",
-                    "无法执行",
-                    "Rejected",
-                    zh,
-                    en,
-                )
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected", "无法执行", "Rejected", zh, en)
             }
             other => ApiError::internal(other),
         }
@@ -221,10 +174,7 @@ impl IntoResponse for ApiError {
             errors: self.errors,
         };
         let mut response = (self.status, Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         response.extensions_mut().insert(ProblemMarker);
         response
     }

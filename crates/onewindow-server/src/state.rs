@@ -19,11 +19,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            secure_cookies: false,
-            session_hours: 12,
-            public_url: "http://127.0.0.1:8080".into(),
-        }
+        Settings { secure_cookies: false, session_hours: 12, public_url: "http://127.0.0.1:8080".into() }
     }
 }
 
@@ -40,6 +36,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Failed log-in counter.
     pub throttle: Arc<LoginThrottle>,
+    /// The working-day calendar.
+    pub calendar: Arc<onewindow_core::calendar::Calendar>,
+    /// The courier for express delivery (a local implementation unless configured).
+    pub courier: Arc<dyn crate::courier::Courier>,
 }
 
 impl AppState {
@@ -51,19 +51,13 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             throttle: Arc::new(LoginThrottle::default()),
+            calendar: Arc::new(onewindow_core::calendar::Calendar::china()),
+            courier: Arc::new(crate::courier::LocalCourier::default()),
         }
     }
 
     /// An actor record for `user` acting now in `role`.
-    pub fn actor(
-        &self,
-        user: &onewindow_store::User,
-        role: onewindow_core::role::Role,
-    ) -> onewindow_store::Actor {
-        onewindow_store::Actor {
-            username: user.username.clone(),
-            role: role.code().into(),
-            at: self.clock.now(),
-        }
+    pub fn actor(&self, user: &onewindow_store::User, role: onewindow_core::role::Role) -> onewindow_store::Actor {
+        onewindow_store::Actor { username: user.username.clone(), role: role.code().into(), at: self.clock.now() }
     }
 }

@@ -3,6 +3,7 @@
 //! the session's CSRF token.
 
 mod admin;
+mod cases;
 mod forms;
 mod public;
 
@@ -12,7 +13,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use onewindow_core::role::Permission;
+use onewindow_core::role::{Permission, Role};
 use utoipa_axum::router::OpenApiRouter;
 
 /// What every page's layout needs.
@@ -27,6 +28,14 @@ pub struct Page {
     pub can_edit_catalogue: bool,
     /// Show the audit link.
     pub can_read_audit: bool,
+    /// Show the window workstation link.
+    pub is_clerk: bool,
+    /// Show the task inbox link.
+    pub has_inbox: bool,
+    /// Show "my cases".
+    pub is_applicant: bool,
+    /// Show the case search.
+    pub is_staff: bool,
 }
 
 impl Page {
@@ -38,6 +47,10 @@ impl Page {
             csrf: user.map(|u| auth::csrf_token(&u.token)).unwrap_or_default(),
             can_edit_catalogue: user.is_some_and(|u| u.can(Permission::EditCatalogue)),
             can_read_audit: user.is_some_and(|u| u.can(Permission::ReadAudit)),
+            is_clerk: user.is_some_and(|u| u.user.roles.contains(&Role::Clerk)),
+            has_inbox: user.is_some_and(|u| u.user.roles.iter().any(|r| matches!(r, Role::Reviewer | Role::Leader | Role::Supervisor))),
+            is_applicant: user.is_some_and(|u| u.user.roles.contains(&Role::Applicant)),
+            is_staff: user.is_some_and(|u| u.can(Permission::StaffArea)),
         }
     }
 }
@@ -59,17 +72,8 @@ struct ErrorPage {
 }
 
 /// An HTML error page.
-pub fn error_page(
-    status: StatusCode,
-    user: Option<&CurrentUser>,
-    heading: &str,
-    message: &str,
-) -> Response {
-    let t = ErrorPage {
-        page: Page::new(heading, user),
-        heading: heading.into(),
-        message: message.into(),
-    };
+pub fn error_page(status: StatusCode, user: Option<&CurrentUser>, heading: &str, message: &str) -> Response {
+    let t = ErrorPage { page: Page::new(heading, user), heading: heading.into(), message: message.into() };
     (status, render(&t)).into_response()
 }
 
@@ -80,22 +84,13 @@ pub fn html_error(e: ApiError, user: Option<&CurrentUser>) -> Response {
 
 /// The user of a staff page with `permission`: anonymous visitors are sent to log in, others
 /// without the permission get a 403 page.
-pub fn staff(
-    maybe: MaybeUser,
-    permission: Permission,
-    path: &str,
-) -> Result<CurrentUser, Response> {
+pub fn staff(maybe: MaybeUser, permission: Permission, path: &str) -> Result<CurrentUser, Response> {
     match maybe.0 {
-        None => {
-            Err(Redirect::to(&format!("/login?next={}", urlencoding::encode(path))).into_response())
-        }
+        None => Err(Redirect::to(&format!("/login?next={}", urlencoding::encode(path))).into_response()),
         Some(u) if u.can(permission) => Ok(u),
-        Some(u) => Err(error_page(
-            StatusCode::FORBIDDEN,
-            Some(&u),
-            "无权访问",
-            "您的角色无权访问此页面。如需办理，请联系系统管理员分配角色。",
-        )),
+        Some(u) => {
+            Err(error_page(StatusCode::FORBIDDEN, Some(&u), "无权访问", "您的角色无权访问此页面。如需办理，请联系系统管理员分配角色。"))
+        }
     }
 }
 
@@ -104,12 +99,7 @@ pub fn check_csrf(user: &CurrentUser, token: Option<&str>) -> Result<(), Respons
     if token == Some(auth::csrf_token(&user.token).as_str()) {
         Ok(())
     } else {
-        Err(error_page(
-            StatusCode::FORBIDDEN,
-            Some(user),
-            "页面已过期",
-            "表单已过期或来源不明，请返回上一页刷新后重试。",
-        ))
+        Err(error_page(StatusCode::FORBIDDEN, Some(user), "页面已过期", "表单已过期或来源不明，请返回上一页刷新后重试。"))
     }
 }
 
@@ -134,16 +124,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/admin/items", get(admin::items))
         .route("/admin/items/new", get(admin::new_form).post(admin::create))
         .route("/admin/items/{code}", get(admin::item))
-        .route(
-            "/admin/items/{code}/edit",
-            get(admin::edit_form).post(admin::save),
-        )
-        .route(
-            "/admin/transfers",
-            get(admin::transfers).post(admin::transfer),
-        )
+        .route("/admin/items/{code}/edit", get(admin::edit_form).post(admin::save))
+        .route("/admin/transfers", get(admin::transfers).post(admin::transfer))
         .route("/admin/import", get(admin::import_form).post(admin::import))
         .route("/admin/export.csv", get(admin::export_csv))
         .route("/admin/export.json", get(admin::export_json))
         .route("/audit", get(admin::audit))
+        .route("/apply/{code}", get(cases::apply_form).post(cases::apply))
+        .route("/cases", get(cases::list))
+        .route("/cases/{number}", get(cases::detail).post(cases::act))
+        .route("/cases/{number}/documents/{file}", get(cases::document))
+        .route("/materials/{id}", get(cases::material))
+        .route("/desk", get(cases::desk))
+        .route("/inbox", get(cases::inbox))
+        .route("/track", get(cases::track))
 }

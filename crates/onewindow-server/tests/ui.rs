@@ -6,26 +6,16 @@ use common::{PASSWORD, spawn_app};
 use onewindow_store::Backend;
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 async fn login(app: &common::TestApp, c: &reqwest::Client, username: &str) {
-    let r = c
-        .post(app.url("/login"))
-        .form(&[("username", username), ("password", PASSWORD), ("next", "")])
-        .send()
-        .await
-        .unwrap();
+    let r = c.post(app.url("/login")).form(&[("username", username), ("password", PASSWORD), ("next", "")]).send().await.unwrap();
     assert_eq!(r.status(), 303, "log in as {username}");
 }
 
 fn csrf_of(html: &str) -> String {
-    let at =
-        html.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
     html[at..].split('"').next().unwrap().to_string()
 }
 
@@ -33,47 +23,15 @@ fn csrf_of(html: &str) -> String {
 async fn public_pages_render_in_chinese() {
     let app = spawn_app(Backend::Sqlite).await;
     let c = client();
-    let home = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("<html lang=\"zh-CN\">"));
     assert!(home.contains("按部门查找"));
-    let results = c
-        .get(app.url(&format!("/?q={}", urlencoding::encode("食品"))))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let results = c.get(app.url(&format!("/?q={}", urlencoding::encode("食品")))).send().await.unwrap().text().await.unwrap();
     assert!(results.contains("class=\"item-link\""));
-    let code = app.first_item("食品经营许可").await["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let guide = c
-        .get(app.url(&format!("/items/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for text in [
-        "法定时限",
-        "承诺时限",
-        "申请材料",
-        "办理流程",
-        "收费标准",
-        "办理地点",
-        "打印",
-        "data-testid=\"promised-limit\"",
-    ] {
+    let code = app.first_item("食品经营许可").await["code"].as_str().unwrap().to_string();
+    let guide = c.get(app.url(&format!("/items/{code}"))).send().await.unwrap().text().await.unwrap();
+    for text in ["法定时限", "承诺时限", "申请材料", "办理流程", "收费标准", "办理地点", "打印", "data-testid=\"promised-limit\""]
+    {
         assert!(guide.contains(text), "{text} missing from the guide");
     }
     let r = c.get(app.url("/items/000000000000")).send().await.unwrap();
@@ -88,37 +46,14 @@ async fn staff_pages_need_the_role() {
     let anonymous = client();
     let r = anonymous.get(app.url("/admin/items")).send().await.unwrap();
     assert_eq!(r.status(), 303);
-    assert!(
-        r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("/login?next=")
-    );
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?next="));
     let clerk = client();
     login(&app, &clerk, "clerk").await;
-    assert_eq!(
-        clerk
-            .get(app.url("/admin/items"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
-    assert_eq!(
-        clerk.get(app.url("/audit")).send().await.unwrap().status(),
-        403
-    );
+    assert_eq!(clerk.get(app.url("/admin/items")).send().await.unwrap().status(), 403);
+    assert_eq!(clerk.get(app.url("/audit")).send().await.unwrap().status(), 403);
     let auditor = client();
     login(&app, &auditor, "auditor").await;
-    let audit = auditor
-        .get(app.url("/audit"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let audit = auditor.get(app.url("/audit")).send().await.unwrap().text().await.unwrap();
     assert!(audit.contains("哈希链校验通过"), "{audit}");
     let r = c_wrong_login(&app).await;
     assert_eq!(r, 401);
@@ -141,10 +76,7 @@ async fn the_edit_form_saves_a_version_and_shows_errors() {
         let app = spawn_app(backend).await;
         let c = client();
         login(&app, &c, "cataloguer").await;
-        let code = app.first_item("林木采伐").await["code"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let code = app.first_item("林木采伐").await["code"].as_str().unwrap().to_string();
         let edit_url = app.url(&format!("/admin/items/{code}/edit"));
         let page = c.get(&edit_url).send().await.unwrap().text().await.unwrap();
         let csrf = csrf_of(&page);
@@ -157,27 +89,12 @@ async fn the_edit_form_saves_a_version_and_shows_errors() {
             ("expected_version".into(), version.to_string()),
             ("name".into(), item["name"].as_str().unwrap().into()),
             ("kind".into(), item["kind"].as_str().unwrap().into()),
-            (
-                "handling_type".into(),
-                item["handling_type"].as_str().unwrap().into(),
-            ),
+            ("handling_type".into(), item["handling_type"].as_str().unwrap().into()),
             ("status".into(), item["status"].as_str().unwrap().into()),
-            (
-                "department".into(),
-                item["department"].as_str().unwrap().into(),
-            ),
-            (
-                "handling_department".into(),
-                item["handling_department"].as_str().unwrap().into(),
-            ),
-            (
-                "legal_basis".into(),
-                item["legal_basis"].as_str().unwrap().into(),
-            ),
-            (
-                "legal_limit_days".into(),
-                item["legal_limit_days"].to_string(),
-            ),
+            ("department".into(), item["department"].as_str().unwrap().into()),
+            ("handling_department".into(), item["handling_department"].as_str().unwrap().into()),
+            ("legal_basis".into(), item["legal_basis"].as_str().unwrap().into()),
+            ("legal_limit_days".into(), item["legal_limit_days"].to_string()),
             ("promised_limit_days".into(), "1".into()),
             ("mode".into(), "promised".into()),
             ("visits".into(), "0".into()),
@@ -211,20 +128,8 @@ async fn the_edit_form_saves_a_version_and_shows_errors() {
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("已被他人修改"));
         // A forged post without the CSRF token is refused.
-        let forged: Vec<(String, String)> =
-            form.iter().filter(|(k, _)| k != "csrf").cloned().collect();
-        assert_eq!(
-            c.post(&edit_url)
-                .form(&forged)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            403
-        );
-        assert_eq!(
-            app.get_json(&format!("/api/v1/items/{code}")).await.1["version"],
-            version + 1
-        );
+        let forged: Vec<(String, String)> = form.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+        assert_eq!(c.post(&edit_url).form(&forged).send().await.unwrap().status(), 403);
+        assert_eq!(app.get_json(&format!("/api/v1/items/{code}")).await.1["version"], version + 1);
     }
 }

@@ -49,25 +49,9 @@ pub struct AuditVerification {
 
 /// SHA-256 of an entry's content and its predecessor's hash, hex-encoded. Every field is
 /// length-prefixed so that no two different entries serialise alike.
-pub fn entry_hash(
-    prev_hash: &str,
-    at_us: i64,
-    actor: &str,
-    role: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> String {
+pub fn entry_hash(prev_hash: &str, at_us: i64, actor: &str, role: &str, action: &str, subject: &str, detail: &str) -> String {
     let mut h = Sha256::new();
-    for part in [
-        prev_hash,
-        &at_us.to_string(),
-        actor,
-        role,
-        action,
-        subject,
-        detail,
-    ] {
+    for part in [prev_hash, &at_us.to_string(), actor, role, action, subject, detail] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -83,25 +67,26 @@ macro_rules! audit_append {
             if $backend == $crate::Backend::Postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind($crate::audit::PG_AUDIT_LOCK).execute(&mut *$tx).await?;
             }
-            let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                .fetch_optional(&mut *$tx)
-                .await?;
+            let prev: Option<String> =
+                sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *$tx).await?;
             let prev = prev.unwrap_or_else(|| $crate::audit::GENESIS_HASH.to_string());
             let at = $crate::time::to_micros(actor.at);
             let subject: &str = $subject;
             let action: &str = $action;
             let hash = $crate::audit::entry_hash(&prev, at, &actor.username, &actor.role, action, subject, &detail);
-            sqlx::query("INSERT INTO audit_log (at, actor, role, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(at)
-                .bind(&actor.username)
-                .bind(&actor.role)
-                .bind(action)
-                .bind(subject)
-                .bind(&detail)
-                .bind(&prev)
-                .bind(&hash)
-                .execute(&mut *$tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO audit_log (at, actor, role, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(at)
+            .bind(&actor.username)
+            .bind(&actor.role)
+            .bind(action)
+            .bind(subject)
+            .bind(&detail)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *$tx)
+            .await?;
             Ok::<(), sqlx::Error>(())
         }
     };
@@ -111,27 +96,11 @@ pub(crate) use audit_append;
 const VERIFY_BATCH: i64 = 5000;
 
 /// `id, at, actor, role, action, subject, detail, prev_hash, hash` of an entry.
-type AuditRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+type AuditRow = (i64, i64, String, String, String, String, String, String, String);
 
 impl Store {
     /// Records an event that changes no other table (a log-in, an export) in the trail.
-    pub async fn record(
-        &self,
-        actor: &Actor,
-        action: &str,
-        subject: &str,
-        detail: serde_json::Value,
-    ) -> Result<()> {
+    pub async fn record(&self, actor: &Actor, action: &str, subject: &str, detail: serde_json::Value) -> Result<()> {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -143,12 +112,7 @@ impl Store {
 
     /// Audit entries after `after_id`, oldest first, at most `limit`; optionally only those
     /// about `subject`.
-    pub async fn audit_entries(
-        &self,
-        after_id: i64,
-        limit: i64,
-        subject: Option<&str>,
-    ) -> Result<Vec<AuditEntry>> {
+    pub async fn audit_entries(&self, after_id: i64, limit: i64, subject: Option<&str>) -> Result<Vec<AuditEntry>> {
         let rows = with_reader!(self, pool => {
             sqlx::query(
                 "SELECT id, at, actor, role, action, subject, detail, prev_hash, hash FROM audit_log \
@@ -195,18 +159,12 @@ impl Store {
                 .await?
             });
             if batch.is_empty() {
-                return Ok(AuditVerification {
-                    entries,
-                    first_broken: None,
-                });
+                return Ok(AuditVerification { entries, first_broken: None });
             }
             for (id, at, actor, role, action, subject, detail, prev_hash, hash) in batch {
                 let expected = entry_hash(&prev, at, &actor, &role, &action, &subject, &detail);
                 if prev_hash != prev || hash != expected {
-                    return Ok(AuditVerification {
-                        entries,
-                        first_broken: Some(id),
-                    });
+                    return Ok(AuditVerification { entries, first_broken: Some(id) });
                 }
                 entries += 1;
                 prev = hash;

@@ -4,9 +4,7 @@
 
 use crate::audit::audit_append;
 use crate::{Actor, Result, Store, StoreError, conflict_on_unique, time};
-use onewindow_core::catalogue::{
-    CatalogueFile, ItemSpec, KeptItem, TransferBatch, TransferError, plan_transfer,
-};
+use onewindow_core::catalogue::{CatalogueFile, ItemSpec, KeptItem, TransferBatch, TransferError, plan_transfer};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -77,14 +75,10 @@ const REJECTIONS_LISTED_MAX: usize = 10;
 type VersionRow = (String, i64, i64, i64, String, String);
 
 fn parse_spec(code: &str, version: i64, json: &str) -> Result<ItemSpec> {
-    serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("item {code} version {version}"), e.to_string()))
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("item {code} version {version}"), e.to_string()))
 }
 
-fn stored(
-    code: &str,
-    (spec, version, current, saved_at, saved_by, change_note): VersionRow,
-) -> Result<StoredItem> {
+fn stored(code: &str, (spec, version, current, saved_at, saved_by, change_note): VersionRow) -> Result<StoredItem> {
     Ok(StoredItem {
         spec: parse_spec(code, version, &spec)?,
         version: u32::try_from(version).unwrap_or(0),
@@ -122,15 +116,17 @@ macro_rules! write_version {
             .bind(at)
             .execute(&mut *$tx)
             .await?;
-            sqlx::query("INSERT INTO item_version (code, version, spec, change_note, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(&spec.code)
-                .bind(version)
-                .bind(&json)
-                .bind($note)
-                .bind(at)
-                .bind(&actor.username)
-                .execute(&mut *$tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO item_version (code, version, spec, change_note, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&spec.code)
+            .bind(version)
+            .bind(&json)
+            .bind($note)
+            .bind(at)
+            .bind(&actor.username)
+            .execute(&mut *$tx)
+            .await?;
             Ok::<(), sqlx::Error>(())
         }
     };
@@ -139,9 +135,7 @@ macro_rules! write_version {
 /// Reads the current version number of `$code` inside `$tx`.
 macro_rules! current_version {
     ($tx:expr, $code:expr) => {
-        sqlx::query_scalar::<_, i64>("SELECT current_version FROM item WHERE code = $1")
-            .bind($code)
-            .fetch_optional(&mut *$tx)
+        sqlx::query_scalar::<_, i64>("SELECT current_version FROM item WHERE code = $1").bind($code).fetch_optional(&mut *$tx)
     };
 }
 
@@ -230,9 +224,7 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        rows.into_iter()
-            .map(|(code, spec, v, cur, at, by, note)| stored(&code, (spec, v, cur, at, by, note)))
-            .collect()
+        rows.into_iter().map(|(code, spec, v, cur, at, by, note)| stored(&code, (spec, v, cur, at, by, note))).collect()
     }
 
     /// An item at `version`, or at its current version.
@@ -271,12 +263,7 @@ impl Store {
     }
 
     /// Creates an item at version 1. The spec must have been validated by onewindow-core.
-    pub async fn create_item(
-        &self,
-        spec: &ItemSpec,
-        note: &str,
-        actor: &Actor,
-    ) -> Result<StoredItem> {
+    pub async fn create_item(&self, spec: &ItemSpec, note: &str, actor: &Actor) -> Result<StoredItem> {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -287,20 +274,12 @@ impl Store {
             audit_append!(tx, backend, actor, "item.create", &spec.code, serde_json::json!({"version": 1, "name": spec.name, "note": note})).await?;
             tx.commit().await?;
         });
-        self.item(&spec.code, None)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(spec.code.clone()))
+        self.item(&spec.code, None).await?.ok_or_else(|| StoreError::NotFound(spec.code.clone()))
     }
 
     /// Saves a new version of an existing item. With `expected_version`, refuses with
     /// [`StoreError::Stale`] when someone saved in between (no lost updates).
-    pub async fn update_item(
-        &self,
-        spec: &ItemSpec,
-        expected_version: Option<u32>,
-        note: &str,
-        actor: &Actor,
-    ) -> Result<StoredItem> {
+    pub async fn update_item(&self, spec: &ItemSpec, expected_version: Option<u32>, note: &str, actor: &Actor) -> Result<StoredItem> {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -317,19 +296,13 @@ impl Store {
             audit_append!(tx, backend, actor, "item.update", &spec.code, serde_json::json!({"version": next, "note": note})).await?;
             tx.commit().await?;
         });
-        self.item(&spec.code, None)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(spec.code.clone()))
+        self.item(&spec.code, None).await?.ok_or_else(|| StoreError::NotFound(spec.code.clone()))
     }
 
     /// Applies a transfer batch in one transaction: one new version per transferred item
     /// (handling department the bureau, single seal), the batch recorded, one audit entry.
     /// Returns the batch id, or every reason the batch does not apply.
-    pub async fn apply_transfer(
-        &self,
-        batch: &TransferBatch,
-        actor: &Actor,
-    ) -> Result<Result<i64, Vec<TransferError>>> {
+    pub async fn apply_transfer(&self, batch: &TransferBatch, actor: &Actor) -> Result<Result<i64, Vec<TransferError>>> {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -348,14 +321,8 @@ impl Store {
         });
         rows.into_iter()
             .map(|(id, json, at, by)| {
-                let batch = serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("transfer {id}"), e.to_string()))?;
-                Ok(StoredTransfer {
-                    id,
-                    batch,
-                    recorded_at: time::from_micros(at).to_string(),
-                    recorded_by: by,
-                })
+                let batch = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("transfer {id}"), e.to_string()))?;
+                Ok(StoredTransfer { id, batch, recorded_at: time::from_micros(at).to_string(), recorded_by: by })
             })
             .collect()
     }
@@ -363,12 +330,7 @@ impl Store {
     /// Imports a checked catalogue in one transaction: departments upserted, new items at
     /// version 1, changed items at a new version, identical items left alone, then the
     /// transfer batches in order. Any failure rolls everything back.
-    pub async fn import_catalogue(
-        &self,
-        file: &CatalogueFile,
-        note: &str,
-        actor: &Actor,
-    ) -> Result<ImportSummary> {
+    pub async fn import_catalogue(&self, file: &CatalogueFile, note: &str, actor: &Actor) -> Result<ImportSummary> {
         let backend = self.backend();
         let mut summary = ImportSummary::default();
         with_writer!(self, pool => {

@@ -42,12 +42,19 @@ macro_rules! with_reader {
 }
 
 mod audit;
+mod cases;
+mod cases_read;
 mod catalogue;
 mod migrate;
 mod org;
 mod time;
 
 pub use audit::{AuditEntry, AuditVerification, GENESIS_HASH, entry_hash};
+pub use cases::{
+    CASE_PAGE_MAX, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord,
+    MaterialMeta, NewCase, NewMaterial, Submitted, TaskRecord, event_hash, task_kind_code,
+};
+pub use cases_read::CaseChainCheck;
 pub use catalogue::{ImportSummary, StoredItem, StoredTransfer, VersionSummary};
 pub use org::{NewUser, Region, ServicePoint, SessionKind, User};
 pub use time::{from_micros, to_micros};
@@ -72,10 +79,7 @@ impl Backend {
 }
 
 pub(crate) enum Db {
-    Sqlite {
-        writer: SqlitePool,
-        reader: SqlitePool,
-    },
+    Sqlite { writer: SqlitePool, reader: SqlitePool },
     Postgres(PgPool),
 }
 
@@ -99,11 +103,7 @@ pub struct Actor {
 impl Actor {
     /// The platform itself (start-up seeding, workers).
     pub fn system(at: jiff::Timestamp) -> Actor {
-        Actor {
-            username: "system".into(),
-            role: "system".into(),
-            at,
-        }
+        Actor { username: "system".into(), role: "system".into(), at }
     }
 }
 
@@ -150,44 +150,20 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         // One writer connection: SQLite takes one writer at a time anyway, and a single
         // connection avoids busy-waiting between our own writers.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        let store = Store {
-            db: std::sync::Arc::new(Db::Sqlite {
-                writer: writer.clone(),
-                reader: writer,
-            }),
-        };
+        let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
+        let store = Store { db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader: writer }) };
         store.migrate().await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(SQLITE_READERS_MAX)
-            .connect_with(options.read_only(true))
-            .await?;
-        let Db::Sqlite { writer, .. } = &*store.db else {
-            unreachable!("just built as SQLite")
-        };
-        Ok(Store {
-            db: std::sync::Arc::new(Db::Sqlite {
-                writer: writer.clone(),
-                reader,
-            }),
-        })
+        let reader = SqlitePoolOptions::new().max_connections(SQLITE_READERS_MAX).connect_with(options.read_only(true)).await?;
+        let Db::Sqlite { writer, .. } = &*store.db else { unreachable!("just built as SQLite") };
+        Ok(Store { db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader }) })
     }
 
     /// Connects to PostgreSQL at `url` and runs migrations.
     pub async fn open_postgres(url: &str) -> Result<Store> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(PG_CONNECTIONS_MAX)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await?;
-        let store = Store {
-            db: std::sync::Arc::new(Db::Postgres(pool)),
-        };
+        let pool =
+            PgPoolOptions::new().max_connections(PG_CONNECTIONS_MAX).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
+        let store = Store { db: std::sync::Arc::new(Db::Postgres(pool)) };
         store.migrate().await?;
         Ok(store)
     }
@@ -211,10 +187,7 @@ impl Store {
     /// Connections currently open and idle, for the metrics endpoint.
     pub fn pool_stats(&self) -> (u32, usize) {
         match &*self.db {
-            Db::Sqlite { writer, reader } => (
-                writer.size() + reader.size(),
-                writer.num_idle() + reader.num_idle(),
-            ),
+            Db::Sqlite { writer, reader } => (writer.size() + reader.size(), writer.num_idle() + reader.num_idle()),
             Db::Postgres(pool) => (pool.size(), pool.num_idle()),
         }
     }

@@ -97,43 +97,15 @@ fn parse_roles(text: &str) -> Vec<Role> {
     text.split(',').filter_map(Role::parse).collect()
 }
 
-const USER_COLUMNS: &str =
-    "id, username, display_name, roles, department_code, service_point_id, disabled";
+const USER_COLUMNS: &str = "id, username, display_name, roles, department_code, service_point_id, disabled";
 
 /// A user row followed by the password hash.
-type LoginRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    bool,
-    String,
-);
+type LoginRow = (i64, String, String, String, Option<String>, Option<i64>, bool, String);
 
-type UserRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    bool,
-);
+type UserRow = (i64, String, String, String, Option<String>, Option<i64>, bool);
 
-fn user_from_row(
-    (id, username, display_name, roles, department_code, service_point_id, disabled): UserRow,
-) -> User {
-    User {
-        id,
-        username,
-        display_name,
-        roles: parse_roles(&roles),
-        department_code,
-        service_point_id,
-        disabled,
-    }
+fn user_from_row((id, username, display_name, roles, department_code, service_point_id, disabled): UserRow) -> User {
+    User { id, username, display_name, roles: parse_roles(&roles), department_code, service_point_id, disabled }
 }
 
 impl Store {
@@ -175,14 +147,7 @@ impl Store {
     }
 
     /// Creates a service point and returns its id.
-    pub async fn create_service_point(
-        &self,
-        name: &str,
-        kind: &str,
-        region_code: &str,
-        address: &str,
-        actor: &Actor,
-    ) -> Result<i64> {
+    pub async fn create_service_point(&self, name: &str, kind: &str, region_code: &str, address: &str, actor: &Actor) -> Result<i64> {
         let backend = self.backend();
         let id = with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -206,16 +171,7 @@ impl Store {
         let rows: Vec<(i64, String, String, String, String)> = with_reader!(self, pool => {
             sqlx::query_as("SELECT id, name, kind, region_code, address FROM service_point ORDER BY id").fetch_all(pool).await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, kind, region_code, address)| ServicePoint {
-                id,
-                name,
-                kind,
-                region_code,
-                address,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|(id, name, kind, region_code, address)| ServicePoint { id, name, kind, region_code, address }).collect())
     }
 
     /// Every department, the approval bureau first.
@@ -223,15 +179,7 @@ impl Store {
         let rows: Vec<(String, String, String, bool)> = with_reader!(self, pool => {
             sqlx::query_as("SELECT code, name, credit_code, is_bureau FROM department ORDER BY is_bureau DESC, code").fetch_all(pool).await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|(code, name, credit_code, is_bureau)| DepartmentRecord {
-                code,
-                name,
-                credit_code,
-                is_bureau,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|(code, name, credit_code, is_bureau)| DepartmentRecord { code, name, credit_code, is_bureau }).collect())
     }
 
     /// Creates a user. Usernames are unique.
@@ -258,9 +206,7 @@ impl Store {
             tx.commit().await?;
             id
         });
-        self.user(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+        self.user(id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))
     }
 
     /// A user by id.
@@ -293,9 +239,7 @@ impl Store {
 
     /// Number of users (zero on a fresh database).
     pub async fn user_count(&self) -> Result<i64> {
-        Ok(
-            with_reader!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM app_user").fetch_one(pool).await?),
-        )
+        Ok(with_reader!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM app_user").fetch_one(pool).await?))
     }
 
     /// Stores a session under the SHA-256 of its token (the token itself is never stored) and
@@ -328,11 +272,7 @@ impl Store {
     }
 
     /// The user of a live session, or `None` when the token is unknown, expired or the user disabled.
-    pub async fn session_user(
-        &self,
-        token_hash: &str,
-        now: jiff::Timestamp,
-    ) -> Result<Option<User>> {
+    pub async fn session_user(&self, token_hash: &str, now: jiff::Timestamp) -> Result<Option<User>> {
         let user = with_reader!(self, pool => {
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT {} FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",

@@ -11,38 +11,10 @@ use onewindow_store::{Actor, Store};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
-const QUERIES: [&str; 8] = [
-    "食品",
-    "卫生许可",
-    "林木采伐",
-    "营业执照",
-    "示范区市场监督管理局",
-    "许可证核发",
-    "0100",
-    "民办学校设立",
-];
-const VARIANTS: [&str; 10] = [
-    "",
-    "（新办）",
-    "（变更）",
-    "（延续）",
-    "（注销）",
-    "（补证）",
-    "（迁移）",
-    "（分支机构）",
-    "（临时）",
-    "（年度报告）",
-];
-const SCOPES: [&str; 8] = [
-    "",
-    "城关街道",
-    "东关镇",
-    "高新区",
-    "经开区",
-    "农业园区",
-    "文旅园区",
-    "物流园区",
-];
+const QUERIES: [&str; 8] = ["食品", "卫生许可", "林木采伐", "营业执照", "示范区市场监督管理局", "许可证核发", "0100", "民办学校设立"];
+const VARIANTS: [&str; 10] =
+    ["", "（新办）", "（变更）", "（延续）", "（注销）", "（补证）", "（迁移）", "（分支机构）", "（临时）", "（年度报告）"];
+const SCOPES: [&str; 8] = ["", "城关街道", "东关镇", "高新区", "经开区", "农业园区", "文旅园区", "物流园区"];
 
 pub async fn run(what: BenchWhat) -> anyhow::Result<std::process::ExitCode> {
     match what {
@@ -52,8 +24,7 @@ pub async fn run(what: BenchWhat) -> anyhow::Result<std::process::ExitCode> {
 
 /// A catalogue of `n` items: the demo catalogue's items in named variants, with unique codes.
 fn synthetic_catalogue(n: usize) -> anyhow::Result<CatalogueFile> {
-    let demo = parse_json(onewindow_server::demo::CATALOGUE_JSON)
-        .map_err(|e| anyhow::anyhow!("demo catalogue: {e:?}"))?;
+    let demo = parse_json(onewindow_server::demo::CATALOGUE_JSON).map_err(|e| anyhow::anyhow!("demo catalogue: {e:?}"))?;
     let base: Vec<&ItemSpec> = demo.items.iter().collect();
     anyhow::ensure!(!base.is_empty(), "the demo catalogue is empty");
     let mut items = Vec::with_capacity(n);
@@ -66,12 +37,7 @@ fn synthetic_catalogue(n: usize) -> anyhow::Result<CatalogueFile> {
         item.code = format!("{:02}{:010}", 1 + round / 1000, i);
         items.push(item);
     }
-    Ok(CatalogueFile {
-        departments: demo.departments,
-        items,
-        transfers: vec![],
-        item_lines: vec![],
-    })
+    Ok(CatalogueFile { departments: demo.departments, items, transfers: vec![], item_lines: vec![] })
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -83,56 +49,32 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-async fn search(
-    n: usize,
-    rounds: usize,
-    database_url: Option<String>,
-) -> anyhow::Result<std::process::ExitCode> {
+async fn search(n: usize, rounds: usize, database_url: Option<String>) -> anyhow::Result<std::process::ExitCode> {
     let store = match &database_url {
         Some(url) => Store::open_postgres(url).await.context("open PostgreSQL")?,
         None => {
             let dir = std::env::temp_dir().join(format!("onewindow-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
-            Store::open_sqlite(&dir.join("bench.db"))
-                .await
-                .context("open SQLite")?
+            Store::open_sqlite(&dir.join("bench.db")).await.context("open SQLite")?
         }
     };
-    anyhow::ensure!(
-        store.current_items().await?.is_empty(),
-        "the benchmark needs an empty database"
-    );
-    println!(
-        "catalogue search benchmark: {n} items, {rounds} requests per query, {} database",
-        store.backend().name()
-    );
+    anyhow::ensure!(store.current_items().await?.is_empty(), "the benchmark needs an empty database");
+    println!("catalogue search benchmark: {n} items, {rounds} requests per query, {} database", store.backend().name());
 
     let file = synthetic_catalogue(n)?;
-    let (file, _) = file
-        .check(&[])
-        .map_err(|e| anyhow::anyhow!("synthetic catalogue invalid: {}", e[0]))?;
+    let (file, _) = file.check(&[]).map_err(|e| anyhow::anyhow!("synthetic catalogue invalid: {}", e[0]))?;
     let t = Instant::now();
-    store
-        .import_catalogue(&file, "benchmark", &Actor::system(jiff::Timestamp::now()))
-        .await?;
-    println!(
-        "import of {n} items (one transaction):     {}",
-        ms(t.elapsed())
-    );
+    store.import_catalogue(&file, "benchmark", &Actor::system(jiff::Timestamp::now())).await?;
+    println!("import of {n} items (one transaction):     {}", ms(t.elapsed()));
 
     let state = AppState::new(store.clone(), Clock::System, Settings::default());
     let app = onewindow_server::app(state.clone());
     let t = Instant::now();
     state.catalogue.get(&store).await?;
-    println!(
-        "index build (load + bigram index):          {}",
-        ms(t.elapsed())
-    );
+    println!("index build (load + bigram index):          {}", ms(t.elapsed()));
 
     let bar = ProgressBar::new((QUERIES.len() * rounds) as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} requests").expect("static template"),
-    );
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} requests").expect("static template"));
     let mut all = Vec::new();
     let mut lines = Vec::new();
     for q in QUERIES {
@@ -164,23 +106,11 @@ async fn search(
     for l in lines {
         println!("{l}");
     }
-    println!(
-        "  all queries  p50 {}   p99 {}",
-        ms(percentile(&all, 0.5)),
-        ms(percentile(&all, 0.99))
-    );
+    println!("  all queries  p50 {}   p99 {}", ms(percentile(&all, 0.5)), ms(percentile(&all, 0.99)));
     store.close().await;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

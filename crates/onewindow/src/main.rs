@@ -14,10 +14,7 @@ use std::path::Path;
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_json);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("start the async runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("start the async runtime");
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
@@ -31,9 +28,7 @@ fn main() -> std::process::ExitCode {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONEWINDOW_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -46,27 +41,16 @@ fn init_logging(json: bool) {
 pub async fn open_store(db: &DbArgs) -> anyhow::Result<Store> {
     match db.database_url.as_deref() {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Store::open_postgres(url)
-                .await
-                .with_context(|| format!("cannot open PostgreSQL at {}", redact(url)))
+            Store::open_postgres(url).await.with_context(|| format!("cannot open PostgreSQL at {}", redact(url)))
         }
         Some(url) => {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
-            Store::open_sqlite(Path::new(path))
-                .await
-                .with_context(|| format!("cannot open SQLite database {path}"))
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            Store::open_sqlite(Path::new(path)).await.with_context(|| format!("cannot open SQLite database {path}"))
         }
         None => {
-            std::fs::create_dir_all(&db.data_dir).with_context(|| {
-                format!("cannot create data directory {}", db.data_dir.display())
-            })?;
+            std::fs::create_dir_all(&db.data_dir).with_context(|| format!("cannot create data directory {}", db.data_dir.display()))?;
             let path = db.data_dir.join("onewindow.db");
-            Store::open_sqlite(&path)
-                .await
-                .with_context(|| format!("cannot open SQLite database {}", path.display()))
+            Store::open_sqlite(&path).await.with_context(|| format!("cannot open SQLite database {}", path.display()))
         }
     }
 }
@@ -85,11 +69,7 @@ fn redact(url: &str) -> String {
 
 fn operator() -> Actor {
     let who = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    Actor {
-        username: format!("cli:{who}"),
-        role: "operator".into(),
-        at: jiff::Timestamp::now(),
-    }
+    Actor { username: format!("cli:{who}"), role: "operator".into(), at: jiff::Timestamp::now() }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -100,29 +80,15 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("migrations applied");
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::Import {
-            what: cli::ImportWhat::Catalogue { file, dry_run, db },
-        } => import(&file, dry_run, &db).await,
-        Command::Export {
-            what: cli::ExportWhat::Catalogue { format, output, db },
-        } => {
+        Command::Import { what: cli::ImportWhat::Catalogue { file, dry_run, db } } => import(&file, dry_run, &db).await,
+        Command::Export { what: cli::ExportWhat::Catalogue { format, output, db } } => {
             let store = open_store(&db).await?;
-            let text = onewindow_server::routes::catalogue::export_text(
-                &store,
-                format == cli::Format::Csv,
-            )
-            .await?;
+            let text = onewindow_server::routes::catalogue::export_text(&store, format == cli::Format::Csv).await?;
             store
-                .record(
-                    &operator(),
-                    "catalogue.export",
-                    "catalogue",
-                    serde_json::json!({"format": format!("{format:?}").to_lowercase()}),
-                )
+                .record(&operator(), "catalogue.export", "catalogue", serde_json::json!({"format": format!("{format:?}").to_lowercase()}))
                 .await?;
             match output {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?,
                 None => print!("{text}"),
             }
             Ok(std::process::ExitCode::SUCCESS)
@@ -130,16 +96,18 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::VerifyAudit { db } => {
             let store = open_store(&db).await?;
             let check = store.verify_audit().await?;
-            match check.first_broken {
-                None => {
-                    println!("audit chain intact: {} entries verified", check.entries);
-                    Ok(std::process::ExitCode::SUCCESS)
-                }
-                Some(id) => bail!(
-                    "audit chain broken at entry {id} (after {} intact entries)",
-                    check.entries
-                ),
+            if let Some(id) = check.first_broken {
+                bail!("audit chain broken at entry {id} (after {} intact entries)", check.entries);
             }
+            let cases = store.verify_case_chains().await?;
+            if let Some((number, seq)) = cases.first_broken {
+                bail!("case {number}: event log broken at event {seq}");
+            }
+            println!(
+                "audit chain intact: {} entries verified; {} case logs with {} events verified",
+                check.entries, cases.cases, cases.events
+            );
+            Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Bench { what } => bench::run(what).await,
     }
@@ -154,19 +122,14 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<std::process::ExitCode> {
             println!(
                 "Demo log-ins (password {}): applicant, clerk, reviewer, leader, supervisor, officer, cataloguer, sysadmin, auditor",
                 if generated {
-                    format!(
-                        "{password}, saved in {}",
-                        args.db.data_dir.join("demo-password.txt").display()
-                    )
+                    format!("{password}, saved in {}", args.db.data_dir.join("demo-password.txt").display())
                 } else {
                     "from ONEWINDOW_DEMO_PASSWORD".into()
                 }
             );
         }
     }
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let settings = Settings {
         secure_cookies: args.secure_cookies,
@@ -174,10 +137,7 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<std::process::ExitCode> {
         public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
     };
     let state = AppState::new(store.clone(), Clock::System, settings);
-    println!(
-        "onewindow is serving on http://{addr} ({} database)",
-        store.backend().name()
-    );
+    println!("onewindow is serving on http://{addr} ({} database)", store.backend().name());
     tracing::info!(%addr, database = store.backend().name(), "Listening on {addr}");
     onewindow_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("Stopped");
@@ -199,12 +159,9 @@ fn demo_password(data_dir: &Path) -> anyhow::Result<(String, bool)> {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    let password: String = (0..14)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
+    let password: String = (0..14).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
     std::fs::create_dir_all(data_dir)?;
-    std::fs::write(&file, format!("{password}\n"))
-        .with_context(|| format!("cannot write {}", file.display()))?;
+    std::fs::write(&file, format!("{password}\n")).with_context(|| format!("cannot write {}", file.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -219,8 +176,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };
@@ -232,52 +188,29 @@ async fn shutdown_signal() {
 
 async fn import(file: &Path, dry_run: bool, db: &DbArgs) -> anyhow::Result<std::process::ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let Ok(text) = String::from_utf8(bytes) else {
-        bail!(
-            "{} is not UTF-8; save it as \"CSV UTF-8\" and try again",
-            file.display()
-        )
-    };
+    let Ok(text) = String::from_utf8(bytes) else { bail!("{} is not UTF-8; save it as \"CSV UTF-8\" and try again", file.display()) };
     let store = open_store(db).await?;
     let stored = store.departments().await?;
-    let csv = file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let checked = if csv {
-        parse_csv(&text, &stored)
-    } else {
-        parse_json(&text)
-    }
-    .and_then(|f| f.check(&stored));
+    let csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let checked = if csv { parse_csv(&text, &stored) } else { parse_json(&text) }.and_then(|f| f.check(&stored));
     let (catalogue, warnings) = match checked {
         Ok(ok) => ok,
         Err(errors) => {
             for e in &errors {
                 eprintln!("{}: {e}", file.display());
             }
-            bail!(
-                "{} has {} error(s); nothing was imported",
-                file.display(),
-                errors.len()
-            );
+            bail!("{} has {} error(s); nothing was imported", file.display(), errors.len());
         }
     };
     for w in &warnings {
         eprintln!("{}: warning: {w}", file.display());
     }
     if dry_run {
-        println!(
-            "{}: {} items checked, {} warnings; nothing imported (dry run)",
-            file.display(),
-            catalogue.items.len(),
-            warnings.len()
-        );
+        println!("{}: {} items checked, {} warnings; nothing imported (dry run)", file.display(), catalogue.items.len(), warnings.len());
         return Ok(std::process::ExitCode::SUCCESS);
     }
     let note = format!("命令行导入：{}", file.display());
-    let s = store
-        .import_catalogue(&catalogue, &note, &operator())
-        .await?;
+    let s = store.import_catalogue(&catalogue, &note, &operator()).await?;
     println!(
         "{}: imported — {} created, {} updated, {} unchanged, {} departments, {} transfer batches",
         file.display(),

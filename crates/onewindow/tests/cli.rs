@@ -14,21 +14,13 @@ fn demo_catalogue() -> PathBuf {
 /// The database flags for a fresh database on `backend`.
 async fn db_args(backend: Backend) -> Vec<String> {
     match backend {
-        Backend::Sqlite => vec![
-            "--data-dir".into(),
-            temp_dir("onewindow_cli").display().to_string(),
-        ],
+        Backend::Sqlite => vec!["--data-dir".into(), temp_dir("onewindow_cli").display().to_string()],
         Backend::Postgres => vec!["--database-url".into(), fresh_postgres_url().await],
     }
 }
 
 fn run(args: &[&str], db: &[String]) -> Output {
-    std::process::Command::new(BIN)
-        .args(args)
-        .args(db)
-        .env("ONEWINDOW_LOG", "warn")
-        .output()
-        .expect("run onewindow")
+    std::process::Command::new(BIN).args(args).args(db).env("ONEWINDOW_LOG", "warn").output().expect("run onewindow")
 }
 
 fn text(b: &[u8]) -> String {
@@ -40,20 +32,13 @@ async fn import_export_and_verify_on_both_backends() {
     for backend in BACKENDS {
         let db = db_args(backend).await;
         let demo = demo_catalogue();
-        let out = run(
-            &["import", "catalogue", demo.to_str().unwrap(), "--dry-run"],
-            &db,
-        );
+        let out = run(&["import", "catalogue", demo.to_str().unwrap(), "--dry-run"], &db);
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(text(&out.stdout).contains("nothing imported"));
 
         let out = run(&["import", "catalogue", demo.to_str().unwrap()], &db);
         assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(
-            text(&out.stdout).contains("180 created") || text(&out.stdout).contains("created"),
-            "{}",
-            text(&out.stdout)
-        );
+        assert!(text(&out.stdout).contains("180 created") || text(&out.stdout).contains("created"), "{}", text(&out.stdout));
 
         // A CSV with one bad row: non-zero exit, the line and field named, nothing imported.
         let dir = temp_dir("onewindow_cli_csv");
@@ -69,20 +54,14 @@ async fn import_export_and_verify_on_both_backends() {
         assert!(!out.status.success());
         let err = text(&out.stderr);
         assert!(err.contains("line 3: promised_limit_days"), "{err}");
-        assert!(
-            err.lines().last().unwrap().starts_with("onewindow: "),
-            "{err}"
-        );
+        assert!(err.lines().last().unwrap().starts_with("onewindow: "), "{err}");
         assert!(err.contains("nothing was imported"), "{err}");
 
         let out = run(&["export", "catalogue", "--format", "csv"], &db);
         assert!(out.status.success());
         let csv = text(&out.stdout);
         assert!(csv.starts_with("code,name,kind"));
-        assert!(
-            !csv.contains("测试事项甲"),
-            "the failed import applied nothing"
-        );
+        assert!(!csv.contains("测试事项甲"), "the failed import applied nothing");
         assert_eq!(csv.lines().count(), 1 + 180, "header and every demo item");
 
         let out = run(&["verify-audit"], &db);
@@ -97,49 +76,25 @@ async fn verify_audit_names_the_first_broken_entry() {
     let dir = temp_dir("onewindow_cli_tamper");
     let db = vec!["--data-dir".to_string(), dir.display().to_string()];
     let demo = demo_catalogue();
-    assert!(
-        run(&["import", "catalogue", demo.to_str().unwrap()], &db)
-            .status
-            .success()
-    );
+    assert!(run(&["import", "catalogue", demo.to_str().unwrap()], &db).status.success());
     assert!(run(&["export", "catalogue"], &db).status.success());
-    let mut c = sqlx::SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        dir.join("onewindow.db").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::raw_sql("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 1")
-        .execute(&mut c)
-        .await
-        .unwrap();
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.join("onewindow.db").display())).await.unwrap();
+    sqlx::raw_sql("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 1").execute(&mut c).await.unwrap();
     c.close().await.unwrap();
     let out = run(&["verify-audit"], &db);
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert_eq!(
-        err.trim(),
-        "onewindow: audit chain broken at entry 2 (after 0 intact entries)"
-    );
+    assert_eq!(err.trim(), "onewindow: audit chain broken at entry 2 (after 0 intact entries)");
 }
 
 #[test]
 fn bad_usage_is_one_line_and_a_failure() {
     let out = std::process::Command::new(BIN)
-        .args([
-            "import",
-            "catalogue",
-            "/no/such/file.json",
-            "--data-dir",
-            "/tmp/onewindow-cli-none",
-        ])
+        .args(["import", "catalogue", "/no/such/file.json", "--data-dir", "/tmp/onewindow-cli-none"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("onewindow: cannot read /no/such/file.json"),
-        "{err}"
-    );
+    assert!(err.starts_with("onewindow: cannot read /no/such/file.json"), "{err}");
 }

@@ -52,35 +52,19 @@ impl ApplicantError {
     pub fn message_zh(&self) -> String {
         match self {
             ApplicantError::Name => "请填写申请人姓名或单位名称".into(),
-            ApplicantError::IdNumber(IdNumberError::Format) => {
-                "身份证号码应为18位：17位数字加1位数字或X".into()
-            }
-            ApplicantError::IdNumber(IdNumberError::BirthDate) => {
-                "身份证号码中的出生日期不正确".into()
-            }
-            ApplicantError::IdNumber(IdNumberError::CheckCharacter) => {
-                "身份证号码校验位不正确，请核对后重新输入".into()
-            }
-            ApplicantError::CreditCode(CreditCodeError::Format) => {
-                "统一社会信用代码应为18位数字或大写字母（不含I、O、S、V、Z）".into()
-            }
-            ApplicantError::CreditCode(CreditCodeError::CheckCharacter) => {
-                "统一社会信用代码校验位不正确，请核对后重新输入".into()
-            }
+            ApplicantError::IdNumber(IdNumberError::Format) => "身份证号码应为18位：17位数字加1位数字或X".into(),
+            ApplicantError::IdNumber(IdNumberError::BirthDate) => "身份证号码中的出生日期不正确".into(),
+            ApplicantError::IdNumber(IdNumberError::CheckCharacter) => "身份证号码校验位不正确，请核对后重新输入".into(),
+            ApplicantError::CreditCode(CreditCodeError::Format) => "统一社会信用代码应为18位数字或大写字母（不含I、O、S、V、Z）".into(),
+            ApplicantError::CreditCode(CreditCodeError::CheckCharacter) => "统一社会信用代码校验位不正确，请核对后重新输入".into(),
         }
     }
 }
 
 impl Applicant {
     /// Validates and normalises an applicant; the id number must fit the kind.
-    pub fn parse(
-        kind: ApplicantKind,
-        name: &str,
-        id_number: &str,
-        phone: &str,
-        address: &str,
-    ) -> Result<Applicant, ApplicantError> {
-        let name = crate::text::fold_width(name);
+    pub fn parse(kind: ApplicantKind, name: &str, id_number: &str, phone: &str, address: &str) -> Result<Applicant, ApplicantError> {
+        let name = crate::text::normalize_name(name);
         if name.is_empty() {
             return Err(ApplicantError::Name);
         }
@@ -88,13 +72,7 @@ impl Applicant {
             ApplicantKind::Person => IdNumber::parse(id_number)?.as_str().to_string(),
             ApplicantKind::Organisation => CreditCode::parse(id_number)?.as_str().to_string(),
         };
-        Ok(Applicant {
-            kind,
-            name,
-            id_number,
-            phone: phone.trim().into(),
-            address: address.trim().into(),
-        })
+        Ok(Applicant { kind, name, id_number, phone: phone.trim().into(), address: address.trim().into() })
     }
 
     /// The name as public pages show it: 张* / 张*明, organisations in full.
@@ -154,52 +132,17 @@ mod tests {
 
     #[test]
     fn applicants_are_validated_by_kind() {
-        let p = Applicant::parse(
-            ApplicantKind::Person,
-            " 张三丰 ",
-            "11010519491231002x",
-            "",
-            "",
-        )
-        .unwrap();
-        assert_eq!(
-            (p.name.as_str(), p.id_number.as_str()),
-            ("张三丰", "11010519491231002X")
-        );
+        let p = Applicant::parse(ApplicantKind::Person, " 张三丰 ", "11010519491231002x", "", "").unwrap();
+        assert_eq!((p.name.as_str(), p.id_number.as_str()), ("张三丰", "11010519491231002X"));
         assert_eq!(p.masked_name(), "张*丰");
-        let err = Applicant::parse(ApplicantKind::Person, "张三", "110105194912310021", "", "")
-            .unwrap_err();
+        let err = Applicant::parse(ApplicantKind::Person, "张三", "110105194912310021", "", "").unwrap_err();
         assert_eq!(err, ApplicantError::IdNumber(IdNumberError::CheckCharacter));
         assert!(err.message_zh().contains("校验位"));
         // A credit code is not an identity number.
-        assert!(
-            Applicant::parse(
-                ApplicantKind::Person,
-                "某公司",
-                "91350100M000100Y43",
-                "",
-                ""
-            )
-            .is_err()
-        );
-        let o = Applicant::parse(
-            ApplicantKind::Organisation,
-            "某某餐饮有限公司",
-            "91350100m000100y43",
-            "",
-            "",
-        )
-        .unwrap();
+        assert!(Applicant::parse(ApplicantKind::Person, "某公司", "91350100M000100Y43", "", "").is_err());
+        let o = Applicant::parse(ApplicantKind::Organisation, "某某餐饮有限公司", "91350100m000100y43", "", "").unwrap();
         assert_eq!(o.masked_name(), "某某餐饮有限公司");
-        assert_eq!(
-            Applicant::parse(ApplicantKind::Person, "", "11010519491231002X", "", ""),
-            Err(ApplicantError::Name)
-        );
-        assert_eq!(
-            Applicant::parse(ApplicantKind::Person, "李四", "11010519491231002X", "", "")
-                .unwrap()
-                .masked_name(),
-            "李*"
-        );
+        assert_eq!(Applicant::parse(ApplicantKind::Person, "", "11010519491231002X", "", ""), Err(ApplicantError::Name));
+        assert_eq!(Applicant::parse(ApplicantKind::Person, "李四", "11010519491231002X", "", "").unwrap().masked_name(), "李*");
     }
 }

@@ -2,10 +2,7 @@
 //! the snapshot, calls [`execute`], and writes the returned [`Change`] in one transaction: the
 //! new state, one event per transition, tasks opened and closed.
 
-use super::{
-    Action, CaseState, DeliveryMethod, InspectionKind, Outcome, TransitionError,
-    missing_requirements, review_steps,
-};
+use super::{Action, CaseState, DeliveryMethod, InspectionKind, Outcome, TransitionError, missing_requirements, review_steps};
 use crate::calendar::{Calendar, WorkingDays};
 use crate::catalogue::{HandlingMode, HandlingType, ItemSpec};
 use crate::role::Role;
@@ -50,6 +47,17 @@ pub enum TaskKind {
     Opinion,
     /// The later check of a 告知承诺 approval (事后核查).
     PostCheck,
+}
+
+impl TaskKind {
+    /// The code in JSON and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            TaskKind::Step => "step",
+            TaskKind::Opinion => "opinion",
+            TaskKind::PostCheck => "post_check",
+        }
+    }
 }
 
 /// An opinion given when completing a task.
@@ -315,28 +323,16 @@ fn invalid(field: &'static str, zh: impl Into<String>, en: impl Into<String>) ->
 }
 
 fn require_role(ctx: &Context<'_>, roles: &[Role]) -> Result<(), CaseError> {
-    if roles.contains(&ctx.role) {
-        Ok(())
-    } else {
-        Err(CaseError::Role(ctx.role))
-    }
+    if roles.contains(&ctx.role) { Ok(()) } else { Err(CaseError::Role(ctx.role)) }
 }
 
 fn require_text(field: &'static str, value: &str, zh: &str) -> Result<(), CaseError> {
     let n = value.trim().chars().count();
     if n == 0 {
-        return Err(invalid(
-            field,
-            format!("请填写{zh}"),
-            format!("{field} is required"),
-        ));
+        return Err(invalid(field, format!("请填写{zh}"), format!("{field} is required")));
     }
     if n > TEXT_CHARS_MAX {
-        return Err(invalid(
-            field,
-            format!("{zh}不能超过{TEXT_CHARS_MAX}字"),
-            format!("{field} is too long"),
-        ));
+        return Err(invalid(field, format!("{zh}不能超过{TEXT_CHARS_MAX}字"), format!("{field} is too long")));
     }
     Ok(())
 }
@@ -348,26 +344,12 @@ struct Builder {
 
 impl Builder {
     fn new(state: CaseState) -> Builder {
-        Builder {
-            state,
-            change: Change::default(),
-        }
+        Builder { state, change: Change::default() }
     }
 
-    fn go(
-        &mut self,
-        action: Action,
-        reason: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), CaseError> {
+    fn go(&mut self, action: Action, reason: &str, detail: serde_json::Value) -> Result<(), CaseError> {
         let to = self.state.apply(action)?;
-        self.change.events.push(EventDraft {
-            action,
-            from: self.state,
-            to,
-            reason: reason.trim().to_string(),
-            detail,
-        });
+        self.change.events.push(EventDraft { action, from: self.state, to, reason: reason.trim().to_string(), detail });
         self.state = to;
         Ok(())
     }
@@ -379,23 +361,13 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
     match command {
         Command::Accept { comment } => accept(file, ctx, &mut b, comment, &[])?,
         Command::AcceptWithDeficiency { missing } => accept(file, ctx, &mut b, "", missing)?,
-        Command::RequestCorrection {
-            corrections,
-            reason,
-        } => request_correction(file, ctx, &mut b, corrections, reason)?,
+        Command::RequestCorrection { corrections, reason } => request_correction(file, ctx, &mut b, corrections, reason)?,
         Command::Resubmit { materials } => resubmit(file, ctx, &mut b, materials)?,
-        Command::Refuse {
-            reason,
-            legal_basis,
-        } => {
+        Command::Refuse { reason, legal_basis } => {
             require_role(ctx, &[Role::Clerk])?;
             require_text("reason", reason, "不予受理的理由")?;
             require_text("legal_basis", legal_basis, "法律依据")?;
-            b.go(
-                Action::Refuse,
-                reason,
-                serde_json::json!({"legal_basis": legal_basis}),
-            )?;
+            b.go(Action::Refuse, reason, serde_json::json!({"legal_basis": legal_basis}))?;
             b.change.refusal = Some((reason.trim().into(), legal_basis.trim().into()));
         }
         Command::Withdraw { reason } => {
@@ -403,124 +375,61 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
             require_text("reason", reason, "撤回理由")?;
             b.go(Action::Withdraw, reason, serde_json::json!({}))?;
         }
-        Command::CompleteTask {
-            task_id,
-            opinion,
-            comment,
-        } => complete_task(file, ctx, &mut b, *task_id, *opinion, comment)?,
-        Command::OrderInspection {
-            kind,
-            departments,
-            note,
-        } => order_inspection(file, ctx, &mut b, *kind, departments, note)?,
-        Command::CompleteInspection {
-            inspection_id,
-            findings,
-            passed,
-            photos,
-        } => {
+        Command::CompleteTask { task_id, opinion, comment } => complete_task(file, ctx, &mut b, *task_id, *opinion, comment)?,
+        Command::OrderInspection { kind, departments, note } => order_inspection(file, ctx, &mut b, *kind, departments, note)?,
+        Command::CompleteInspection { inspection_id, findings, passed, photos } => {
             require_role(ctx, &[Role::Reviewer, Role::Supervisor])?;
             if file.open_inspection != Some(*inspection_id) {
-                return Err(CaseError::NotReady(
-                    "该现场核查不存在或已完成".into(),
-                    "no such open inspection".into(),
-                ));
+                return Err(CaseError::NotReady("该现场核查不存在或已完成".into(), "no such open inspection".into()));
             }
             require_text("findings", findings, "核查意见")?;
-            b.go(Action::CompleteInspection, findings, serde_json::json!({"inspection": inspection_id, "passed": passed, "photos": photos}))?;
-            b.change.done_inspection = Some((
-                *inspection_id,
-                findings.trim().into(),
-                *passed,
-                photos.clone(),
-            ));
+            b.go(
+                Action::CompleteInspection,
+                findings,
+                serde_json::json!({"inspection": inspection_id, "passed": passed, "photos": photos}),
+            )?;
+            b.change.done_inspection = Some((*inspection_id, findings.trim().into(), *passed, photos.clone()));
         }
-        Command::Decide {
-            outcome,
-            reason,
-            legal_basis,
-        } => decide(file, ctx, &mut b, *outcome, reason, legal_basis)?,
+        Command::Decide { outcome, reason, legal_basis } => decide(file, ctx, &mut b, *outcome, reason, legal_basis)?,
         Command::Forward { to, reference } => {
             require_role(ctx, &[Role::Leader])?;
             if file.item.handling_type != HandlingType::Forwarding {
-                return Err(invalid(
-                    "handling_type",
-                    "该事项不是转报类事项",
-                    "the item is not a forwarding item",
-                ));
+                return Err(invalid("handling_type", "该事项不是转报类事项", "the item is not a forwarding item"));
             }
             ready_for_decision(file)?;
             require_text("to", to, "转报机关")?;
-            b.go(
-                Action::Forward,
-                reference,
-                serde_json::json!({"to": to, "reference": reference}),
-            )?;
+            b.go(Action::Forward, reference, serde_json::json!({"to": to, "reference": reference}))?;
         }
-        Command::RecordReply {
-            outcome,
-            reference,
-            reason,
-        } => {
+        Command::RecordReply { outcome, reference, reason } => {
             require_role(ctx, &[Role::Reviewer, Role::Leader])?;
             require_text("reference", reference, "上级机关回复文号")?;
-            let action = if *outcome == Outcome::Approved {
-                Action::ReplyApproved
-            } else {
-                Action::ReplyDenied
-            };
+            let action = if *outcome == Outcome::Approved { Action::ReplyApproved } else { Action::ReplyDenied };
             b.go(action, reason, serde_json::json!({"reference": reference}))?;
             b.change.decision = Some((*outcome, reason.trim().into(), reference.trim().into()));
         }
-        Command::Deliver {
-            method,
-            courier,
-            tracking_number,
-        } => {
+        Command::Deliver { method, courier, tracking_number } => {
             require_role(ctx, &[Role::Clerk])?;
-            let action = if *method == DeliveryMethod::Express {
-                Action::DeliverByExpress
-            } else {
-                Action::DeliverInPerson
-            };
+            let action = if *method == DeliveryMethod::Express { Action::DeliverByExpress } else { Action::DeliverInPerson };
             if *method == DeliveryMethod::Express {
                 require_text("courier", courier, "快递公司")?;
                 require_text("tracking_number", tracking_number, "快递单号")?;
             }
             let detail = serde_json::json!({"method": method, "courier": courier, "tracking_number": tracking_number});
             b.go(action, method.label_zh(), detail)?;
-            b.change.delivery = Some((
-                *method,
-                courier.trim().into(),
-                tracking_number.trim().into(),
-            ));
+            b.change.delivery = Some((*method, courier.trim().into(), tracking_number.trim().into()));
         }
         Command::ConfirmReceipt => {
             require_role(ctx, &[Role::Clerk])?;
-            b.go(
-                Action::ConfirmReceipt,
-                "申请人已签收",
-                serde_json::json!({}),
-            )?;
+            b.go(Action::ConfirmReceipt, "申请人已签收", serde_json::json!({}))?;
         }
     }
     Ok(b.change)
 }
 
-fn accept(
-    file: &CaseFile,
-    ctx: &Context<'_>,
-    b: &mut Builder,
-    comment: &str,
-    missing: &[(String, u32)],
-) -> Result<(), CaseError> {
+fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, missing: &[(String, u32)]) -> Result<(), CaseError> {
     require_role(ctx, &[Role::Clerk])?;
     if !file.item.takes_applications() {
-        return Err(invalid(
-            "item",
-            "该事项已取消，不能受理",
-            "the item is cancelled",
-        ));
+        return Err(invalid("item", "该事项已取消，不能受理", "the item is cancelled"));
     }
     let provided: Vec<&str> = file.provided.iter().map(String::as_str).collect();
     let absent = missing_requirements(&file.item, &provided);
@@ -529,10 +438,7 @@ fn accept(
         if !absent.is_empty() {
             return Err(invalid(
                 "materials",
-                format!(
-                    "尚缺必需材料：{}。请选择容缺受理或一次性告知补正",
-                    absent.join("、")
-                ),
+                format!("尚缺必需材料：{}。请选择容缺受理或一次性告知补正", absent.join("、")),
                 format!("required materials are missing: {}", absent.join(", ")),
             ));
         }
@@ -547,51 +453,23 @@ fn accept(
                 ));
             }
             if *days == 0 || *days > DEFICIENCY_DAYS_MAX {
-                return Err(invalid(
-                    "missing",
-                    format!("补交期限应为1至{DEFICIENCY_DAYS_MAX}个工作日"),
-                    "deadline out of range",
-                ));
+                return Err(invalid("missing", format!("补交期限应为1至{DEFICIENCY_DAYS_MAX}个工作日"), "deadline out of range"));
             }
             let deadline_date = add_days(ctx, *days)?;
-            deficiencies.push(Deficiency {
-                material: material.clone(),
-                deadline_date,
-                supplied: false,
-            });
+            deficiencies.push(Deficiency { material: material.clone(), deadline_date, supplied: false });
         }
-        b.go(
-            Action::AcceptWithDeficiency,
-            comment,
-            serde_json::to_value(&deficiencies).expect("plain data"),
-        )?;
+        b.go(Action::AcceptWithDeficiency, comment, serde_json::to_value(&deficiencies).expect("plain data"))?;
         b.change.deficiencies = Some(deficiencies);
     }
-    let promised = if file.item.mode == HandlingMode::Immediate {
-        0
-    } else {
-        file.item.promised_limit_days
-    };
+    let promised = if file.item.mode == HandlingMode::Immediate { 0 } else { file.item.promised_limit_days };
     b.change.due_date = Some(add_days(ctx, promised)?);
     match file.item.handling_type {
-        HandlingType::Filing => b.go(
-            Action::Register,
-            "备案事项受理即予备案",
-            serde_json::json!({}),
-        )?,
+        HandlingType::Filing => b.go(Action::Register, "备案事项受理即予备案", serde_json::json!({}))?,
         HandlingType::Commitment if b.state == CaseState::Accepted => {
             if !file.commitment_signed {
-                return Err(invalid(
-                    "form.commitment",
-                    "告知承诺事项须申请人签署书面承诺",
-                    "the applicant has not signed the commitment",
-                ));
+                return Err(invalid("form.commitment", "告知承诺事项须申请人签署书面承诺", "the applicant has not signed the commitment"));
             }
-            b.go(
-                Action::ApproveOnCommitment,
-                "申请人已书面承诺符合条件",
-                serde_json::json!({}),
-            )?;
+            b.go(Action::ApproveOnCommitment, "申请人已书面承诺符合条件", serde_json::json!({}))?;
             b.change.new_tasks.push(NewTask {
                 kind: TaskKind::PostCheck,
                 name: "告知承诺事后核查".into(),
@@ -601,10 +479,7 @@ fn accept(
         }
         _ => {
             b.go(Action::StartReview, "", serde_json::json!({}))?;
-            let first = review_steps(&file.item)
-                .into_iter()
-                .next()
-                .expect("at least one review step");
+            let first = review_steps(&file.item).into_iter().next().expect("at least one review step");
             b.change.new_tasks.push(NewTask {
                 kind: TaskKind::Step,
                 name: first,
@@ -617,14 +492,12 @@ fn accept(
 }
 
 fn add_days(ctx: &Context<'_>, days: u32) -> Result<Date, CaseError> {
-    ctx.calendar
-        .add_working_days(ctx.today, WorkingDays(days))
-        .map_err(|e| {
-            CaseError::NotReady(
-                format!("工作日历尚未覆盖该日期，请联系系统管理员维护节假日安排（{e}）"),
-                format!("the calendar does not cover the date: {e}"),
-            )
-        })
+    ctx.calendar.add_working_days(ctx.today, WorkingDays(days)).map_err(|e| {
+        CaseError::NotReady(
+            format!("工作日历尚未覆盖该日期，请联系系统管理员维护节假日安排（{e}）"),
+            format!("the calendar does not cover the date: {e}"),
+        )
+    })
 }
 
 fn request_correction(
@@ -636,11 +509,7 @@ fn request_correction(
 ) -> Result<(), CaseError> {
     require_role(ctx, &[Role::Clerk])?;
     if corrections.is_empty() {
-        return Err(invalid(
-            "corrections",
-            "一次性告知须列出全部需补正的材料",
-            "list every correction",
-        ));
+        return Err(invalid("corrections", "一次性告知须列出全部需补正的材料", "list every correction"));
     }
     for c in corrections {
         require_text("corrections", &c.material, "补正材料名称")?;
@@ -648,27 +517,14 @@ fn request_correction(
     }
     // One-time notice: a second notice must say why the first one was not complete.
     if file.correction_rounds >= 1 {
-        require_text(
-            "reason",
-            reason,
-            "再次告知的原因（首次告知为何未一次性告知全部）",
-        )?;
+        require_text("reason", reason, "再次告知的原因（首次告知为何未一次性告知全部）")?;
     }
-    b.go(
-        Action::RequestCorrection,
-        reason,
-        serde_json::json!({"corrections": corrections, "round": file.correction_rounds + 1}),
-    )?;
+    b.go(Action::RequestCorrection, reason, serde_json::json!({"corrections": corrections, "round": file.correction_rounds + 1}))?;
     b.change.corrections = Some(corrections.to_vec());
     Ok(())
 }
 
-fn resubmit(
-    file: &CaseFile,
-    ctx: &Context<'_>,
-    b: &mut Builder,
-    materials: &[Attachment],
-) -> Result<(), CaseError> {
+fn resubmit(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, materials: &[Attachment]) -> Result<(), CaseError> {
     require_role(ctx, &[Role::Applicant, Role::Clerk])?;
     for a in materials {
         if !file.item.materials.iter().any(|m| m.name == a.requirement) {
@@ -681,32 +537,17 @@ fn resubmit(
     }
     let names: Vec<&str> = materials.iter().map(|a| a.requirement.as_str()).collect();
     if file.state == CaseState::CorrectionRequested {
-        b.go(
-            Action::Resubmit,
-            "",
-            serde_json::json!({"materials": names}),
-        )?;
+        b.go(Action::Resubmit, "", serde_json::json!({"materials": names}))?;
     } else {
-        let outstanding: Vec<&Deficiency> =
-            file.deficiencies.iter().filter(|d| !d.supplied).collect();
+        let outstanding: Vec<&Deficiency> = file.deficiencies.iter().filter(|d| !d.supplied).collect();
         if outstanding.is_empty() || materials.is_empty() {
-            return Err(CaseError::Transition(TransitionError::NotAllowed {
-                state: file.state,
-                action: Action::Resubmit,
-            }));
+            return Err(CaseError::Transition(TransitionError::NotAllowed { state: file.state, action: Action::Resubmit }));
         }
         let mut next = file.deficiencies.clone();
-        for d in next
-            .iter_mut()
-            .filter(|d| names.contains(&d.material.as_str()))
-        {
+        for d in next.iter_mut().filter(|d| names.contains(&d.material.as_str())) {
             d.supplied = true;
         }
-        b.go(
-            Action::SupplyMaterials,
-            "",
-            serde_json::json!({"materials": names}),
-        )?;
+        b.go(Action::SupplyMaterials, "", serde_json::json!({"materials": names}))?;
         b.change.deficiencies = Some(next);
     }
     b.change.attach = materials.to_vec();
@@ -722,10 +563,7 @@ fn complete_task(
     comment: &str,
 ) -> Result<(), CaseError> {
     let Some(task) = file.open_tasks.iter().find(|t| t.id == task_id) else {
-        return Err(CaseError::NotReady(
-            "该任务不存在或已办结".into(),
-            "no such open task".into(),
-        ));
+        return Err(CaseError::NotReady("该任务不存在或已办结".into(), "no such open task".into()));
     };
     match task.kind {
         TaskKind::Step => require_role(ctx, &[Role::Reviewer])?,
@@ -740,6 +578,8 @@ fn complete_task(
         require_text("comment", comment, "不同意的理由")?;
     }
     b.change.done_task = Some((task_id, opinion, comment.trim().into()));
+    let detail = serde_json::json!({"task": task_id, "name": task.name, "department": task.department, "opinion": opinion});
+    b.go(Action::CompleteTask, comment, detail)?;
     let steps = review_steps(&file.item);
     match task.kind {
         TaskKind::Step if (task.seq as usize) < steps.len() && opinion == Opinion::Approve => {
@@ -751,29 +591,14 @@ fn complete_task(
                 seq: task.seq + 1,
             });
         }
-        TaskKind::Step
-            if !file.item.joint_departments.is_empty() && file.opinion_tasks_opened == 0 =>
-        {
-            b.go(
-                Action::RequestOpinions,
-                "",
-                serde_json::json!({"departments": file.item.joint_departments}),
-            )?;
+        TaskKind::Step if !file.item.joint_departments.is_empty() && file.opinion_tasks_opened == 0 => {
+            b.go(Action::RequestOpinions, "", serde_json::json!({"departments": file.item.joint_departments}))?;
             for d in &file.item.joint_departments {
-                b.change.new_tasks.push(NewTask {
-                    kind: TaskKind::Opinion,
-                    name: "联审意见".into(),
-                    department: d.clone(),
-                    seq: 0,
-                });
+                b.change.new_tasks.push(NewTask { kind: TaskKind::Opinion, name: "联审意见".into(), department: d.clone(), seq: 0 });
             }
         }
         TaskKind::Opinion => {
-            let still_open = file
-                .open_tasks
-                .iter()
-                .filter(|t| t.kind == TaskKind::Opinion && t.id != task_id)
-                .count();
+            let still_open = file.open_tasks.iter().filter(|t| t.kind == TaskKind::Opinion && t.id != task_id).count();
             if still_open == 0 {
                 b.go(Action::OpinionsComplete, "", serde_json::json!({}))?;
             }
@@ -793,72 +618,36 @@ fn order_inspection(
 ) -> Result<(), CaseError> {
     require_role(ctx, &[Role::Reviewer])?;
     if file.open_inspection.is_some() {
-        return Err(CaseError::NotReady(
-            "已有未完成的现场核查".into(),
-            "an inspection is already open".into(),
-        ));
+        return Err(CaseError::NotReady("已有未完成的现场核查".into(), "an inspection is already open".into()));
     }
     match kind {
         InspectionKind::Independent if !departments.is_empty() => {
-            return Err(invalid(
-                "departments",
-                "独立核查不需要其他部门参加",
-                "an independent inspection takes no departments",
-            ));
+            return Err(invalid("departments", "独立核查不需要其他部门参加", "an independent inspection takes no departments"));
         }
         InspectionKind::Joint if departments.is_empty() => {
-            return Err(invalid(
-                "departments",
-                "联合核查须列出参加部门",
-                "a joint inspection names the departments",
-            ));
+            return Err(invalid("departments", "联合核查须列出参加部门", "a joint inspection names the departments"));
         }
         InspectionKind::Commissioned if departments.len() != 1 => {
-            return Err(invalid(
-                "departments",
-                "委托核查须指定一个受托部门",
-                "a commissioned inspection names one department",
-            ));
+            return Err(invalid("departments", "委托核查须指定一个受托部门", "a commissioned inspection names one department"));
         }
         _ => {}
     }
-    b.go(
-        Action::OrderInspection,
-        note,
-        serde_json::json!({"kind": kind, "departments": departments}),
-    )?;
+    b.go(Action::OrderInspection, note, serde_json::json!({"kind": kind, "departments": departments}))?;
     b.change.new_inspection = Some((kind, departments.to_vec(), note.trim().into()));
     Ok(())
 }
 
 fn ready_for_decision(file: &CaseFile) -> Result<(), CaseError> {
-    if let Some(t) = file
-        .open_tasks
-        .iter()
-        .find(|t| t.kind != TaskKind::PostCheck)
-    {
-        return Err(CaseError::NotReady(
-            format!("“{}”尚未办结，不能作出决定", t.name),
-            format!("task {} is still open", t.name),
-        ));
+    if let Some(t) = file.open_tasks.iter().find(|t| t.kind != TaskKind::PostCheck) {
+        return Err(CaseError::NotReady(format!("“{}”尚未办结，不能作出决定", t.name), format!("task {} is still open", t.name)));
     }
     if file.open_inspection.is_some() {
-        return Err(CaseError::NotReady(
-            "现场核查尚未完成，不能作出决定".into(),
-            "the inspection is still open".into(),
-        ));
+        return Err(CaseError::NotReady("现场核查尚未完成，不能作出决定".into(), "the inspection is still open".into()));
     }
     Ok(())
 }
 
-fn decide(
-    file: &CaseFile,
-    ctx: &Context<'_>,
-    b: &mut Builder,
-    outcome: Outcome,
-    reason: &str,
-    legal_basis: &str,
-) -> Result<(), CaseError> {
+fn decide(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, outcome: Outcome, reason: &str, legal_basis: &str) -> Result<(), CaseError> {
     require_role(ctx, &[Role::Leader])?;
     if !ctx.may_decide {
         return Err(CaseError::NotReady(
@@ -867,21 +656,12 @@ fn decide(
         ));
     }
     if file.item.handling_type == HandlingType::Forwarding {
-        return Err(invalid(
-            "outcome",
-            "转报类事项应转报上级机关，不能直接决定",
-            "forwarding items are forwarded, not decided",
-        ));
+        return Err(invalid("outcome", "转报类事项应转报上级机关，不能直接决定", "forwarding items are forwarded, not decided"));
     }
     ready_for_decision(file)?;
     let action = match outcome {
         Outcome::Approved => {
-            let owed: Vec<&str> = file
-                .deficiencies
-                .iter()
-                .filter(|d| !d.supplied)
-                .map(|d| d.material.as_str())
-                .collect();
+            let owed: Vec<&str> = file.deficiencies.iter().filter(|d| !d.supplied).map(|d| d.material.as_str()).collect();
             if !owed.is_empty() {
                 return Err(CaseError::NotReady(
                     format!("容缺材料尚未补齐：{}", owed.join("、")),
@@ -897,11 +677,7 @@ fn decide(
             Action::Deny
         }
     };
-    b.go(
-        action,
-        reason,
-        serde_json::json!({"legal_basis": legal_basis}),
-    )?;
+    b.go(action, reason, serde_json::json!({"legal_basis": legal_basis}))?;
     b.change.decision = Some((outcome, reason.trim().into(), legal_basis.trim().into()));
     Ok(())
 }
@@ -917,13 +693,7 @@ mod tests {
 
     fn item() -> ItemSpec {
         let mut item = crate::catalogue::tests::sample();
-        item.steps = ["受理", "审查", "核准", "决定", "送达"]
-            .map(|n| Step {
-                name: n.into(),
-                actor: String::new(),
-                days: 1,
-            })
-            .to_vec();
+        item.steps = ["受理", "审查", "核准", "决定", "送达"].map(|n| Step { name: n.into(), actor: String::new(), days: 1 }).to_vec();
         item.materials.push(Material {
             name: "营业执照".into(),
             required: true,
@@ -951,13 +721,7 @@ mod tests {
 
     fn ctx(role: Role, calendar: &Calendar) -> Context<'_> {
         // Friday 2024-09-27: the National Day holiday starts on the next Tuesday.
-        Context {
-            role,
-            today: jiff::civil::date(2024, 9, 27),
-            calendar,
-            may_decide: true,
-            department: None,
-        }
+        Context { role, today: jiff::civil::date(2024, 9, 27), calendar, may_decide: true, department: None }
     }
 
     fn states(change: &Change) -> Vec<CaseState> {
@@ -967,24 +731,9 @@ mod tests {
     #[test]
     fn acceptance_routes_to_the_first_review_step_and_sets_the_due_date() {
         let cal = calendar();
-        let c = execute(
-            &file(CaseState::Submitted),
-            &Command::Accept {
-                comment: String::new(),
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap();
+        let c = execute(&file(CaseState::Submitted), &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::Accepted, CaseState::InReview]);
-        assert_eq!(
-            c.new_tasks,
-            vec![NewTask {
-                kind: TaskKind::Step,
-                name: "审查".into(),
-                department: "spj".into(),
-                seq: 1
-            }]
-        );
+        assert_eq!(c.new_tasks, vec![NewTask { kind: TaskKind::Step, name: "审查".into(), department: "spj".into(), seq: 1 }]);
         // Five working days from Friday 27 September 2024 skip the weekend, and the National Day
         // holiday (1–7 October) but count Sunday 29 September (adjusted working day): 29, 30
         // September, then 8, 9, 10 October.
@@ -994,54 +743,19 @@ mod tests {
     #[test]
     fn only_clerks_accept_and_missing_materials_need_a_choice() {
         let cal = calendar();
-        let err = execute(
-            &file(CaseState::Submitted),
-            &Command::Accept {
-                comment: String::new(),
-            },
-            &ctx(Role::Reviewer, &cal),
-        )
-        .unwrap_err();
+        let err =
+            execute(&file(CaseState::Submitted), &Command::Accept { comment: String::new() }, &ctx(Role::Reviewer, &cal)).unwrap_err();
         assert_eq!(err, CaseError::Role(Role::Reviewer));
         let mut f = file(CaseState::Submitted);
         f.provided.pop();
-        let err = execute(
-            &f,
-            &Command::Accept {
-                comment: String::new(),
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, CaseError::Invalid("materials", ref zh, _) if zh.contains("营业执照")),
-            "{err:?}"
-        );
-        let c = execute(
-            &f,
-            &Command::AcceptWithDeficiency {
-                missing: vec![("营业执照".into(), 5)],
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap();
-        assert_eq!(
-            states(&c),
-            vec![CaseState::AcceptedWithDeficiency, CaseState::InReview]
-        );
+        let err = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap_err();
+        assert!(matches!(err, CaseError::Invalid("materials", ref zh, _) if zh.contains("营业执照")), "{err:?}");
+        let c = execute(&f, &Command::AcceptWithDeficiency { missing: vec![("营业执照".into(), 5)] }, &ctx(Role::Clerk, &cal)).unwrap();
+        assert_eq!(states(&c), vec![CaseState::AcceptedWithDeficiency, CaseState::InReview]);
         let d = &c.deficiencies.as_ref().unwrap()[0];
-        assert_eq!(
-            (d.material.as_str(), d.deadline_date, d.supplied),
-            ("营业执照", jiff::civil::date(2024, 10, 10), false)
-        );
-        let err = execute(
-            &f,
-            &Command::AcceptWithDeficiency {
-                missing: vec![("不存在的材料".into(), 5)],
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap_err();
+        assert_eq!((d.material.as_str(), d.deadline_date, d.supplied), ("营业执照", jiff::civil::date(2024, 10, 10), false));
+        let err =
+            execute(&f, &Command::AcceptWithDeficiency { missing: vec![("不存在的材料".into(), 5)] }, &ctx(Role::Clerk, &cal)).unwrap_err();
         assert!(matches!(err, CaseError::Invalid("missing", _, _)));
     }
 
@@ -1050,92 +764,43 @@ mod tests {
         let cal = calendar();
         let mut f = file(CaseState::Submitted);
         f.item.handling_type = HandlingType::Filing;
-        let c = execute(
-            &f,
-            &Command::Accept {
-                comment: String::new(),
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap();
+        let c = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::Accepted, CaseState::Approved]);
         assert!(c.new_tasks.is_empty());
 
         f.item.handling_type = HandlingType::Commitment;
-        let err = execute(
-            &f,
-            &Command::Accept {
-                comment: String::new(),
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap_err();
+        let err = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap_err();
         assert!(matches!(err, CaseError::Invalid("form.commitment", _, _)));
         f.commitment_signed = true;
-        let c = execute(
-            &f,
-            &Command::Accept {
-                comment: String::new(),
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap();
+        let c = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::Accepted, CaseState::Approved]);
         assert_eq!(c.new_tasks[0].kind, TaskKind::PostCheck);
-        assert_eq!(
-            c.new_tasks[0].department, "scjgj",
-            "the owning department checks later"
-        );
+        assert_eq!(c.new_tasks[0].department, "scjgj", "the owning department checks later");
     }
 
     #[test]
     fn a_second_correction_notice_must_say_why() {
         let cal = calendar();
-        let corrections = vec![Correction {
-            material: "营业执照".into(),
-            reason: "复印件不清晰".into(),
-        }];
+        let corrections = vec![Correction { material: "营业执照".into(), reason: "复印件不清晰".into() }];
         let mut f = file(CaseState::Submitted);
-        let c = execute(
-            &f,
-            &Command::RequestCorrection {
-                corrections: corrections.clone(),
-                reason: String::new(),
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap();
+        let c =
+            execute(&f, &Command::RequestCorrection { corrections: corrections.clone(), reason: String::new() }, &ctx(Role::Clerk, &cal))
+                .unwrap();
         assert_eq!(states(&c), vec![CaseState::CorrectionRequested]);
         f.correction_rounds = 1;
-        let err = execute(
-            &f,
-            &Command::RequestCorrection {
-                corrections: corrections.clone(),
-                reason: " ".into(),
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap_err();
+        let err =
+            execute(&f, &Command::RequestCorrection { corrections: corrections.clone(), reason: " ".into() }, &ctx(Role::Clerk, &cal))
+                .unwrap_err();
         assert!(matches!(err, CaseError::Invalid("reason", _, _)));
         let c = execute(
             &f,
-            &Command::RequestCorrection {
-                corrections,
-                reason: "申请人变更了经营场所，需补充新场所证明".into(),
-            },
+            &Command::RequestCorrection { corrections, reason: "申请人变更了经营场所，需补充新场所证明".into() },
             &ctx(Role::Clerk, &cal),
         )
         .unwrap();
         assert_eq!(c.events[0].detail["round"], 2);
-        let err = execute(
-            &f,
-            &Command::RequestCorrection {
-                corrections: vec![],
-                reason: "x".into(),
-            },
-            &ctx(Role::Clerk, &cal),
-        )
-        .unwrap_err();
+        let err =
+            execute(&f, &Command::RequestCorrection { corrections: vec![], reason: "x".into() }, &ctx(Role::Clerk, &cal)).unwrap_err();
         assert!(matches!(err, CaseError::Invalid("corrections", _, _)));
     }
 
@@ -1144,76 +809,34 @@ mod tests {
         let cal = calendar();
         let mut f = file(CaseState::InReview);
         f.item.joint_departments = vec!["gafj".into(), "wjj".into()];
-        f.open_tasks = vec![OpenTask {
-            id: 1,
-            kind: TaskKind::Step,
-            name: "审查".into(),
-            department: "spj".into(),
-            seq: 1,
-        }];
-        let done = |id| Command::CompleteTask {
-            task_id: id,
-            opinion: Opinion::Approve,
-            comment: String::new(),
-        };
+        f.open_tasks = vec![OpenTask { id: 1, kind: TaskKind::Step, name: "审查".into(), department: "spj".into(), seq: 1 }];
+        let done = |id| Command::CompleteTask { task_id: id, opinion: Opinion::Approve, comment: String::new() };
         let c = execute(&f, &done(1), &ctx(Role::Reviewer, &cal)).unwrap();
-        assert!(c.events.is_empty(), "a step is not a state change");
+        assert_eq!(states(&c), vec![CaseState::InReview], "a step is logged but changes no state");
         assert_eq!(c.new_tasks[0].name, "核准");
         assert_eq!(c.new_tasks[0].seq, 2);
 
-        f.open_tasks = vec![OpenTask {
-            id: 2,
-            kind: TaskKind::Step,
-            name: "核准".into(),
-            department: "spj".into(),
-            seq: 2,
-        }];
+        f.open_tasks = vec![OpenTask { id: 2, kind: TaskKind::Step, name: "核准".into(), department: "spj".into(), seq: 2 }];
         // The leader cannot decide while a step is open.
-        let decide = Command::Decide {
-            outcome: Outcome::Approved,
-            reason: String::new(),
-            legal_basis: String::new(),
-        };
-        assert!(matches!(
-            execute(&f, &decide, &ctx(Role::Leader, &cal)),
-            Err(CaseError::NotReady(_, _))
-        ));
+        let decide = Command::Decide { outcome: Outcome::Approved, reason: String::new(), legal_basis: String::new() };
+        assert!(matches!(execute(&f, &decide, &ctx(Role::Leader, &cal)), Err(CaseError::NotReady(_, _))));
         let c = execute(&f, &done(2), &ctx(Role::Reviewer, &cal)).unwrap();
-        assert_eq!(states(&c), vec![CaseState::AwaitingOpinions]);
+        assert_eq!(states(&c), vec![CaseState::InReview, CaseState::AwaitingOpinions]);
         assert_eq!(c.new_tasks.len(), 2);
 
         f.state = CaseState::AwaitingOpinions;
         f.opinion_tasks_opened = 2;
         f.open_tasks = vec![
-            OpenTask {
-                id: 3,
-                kind: TaskKind::Opinion,
-                name: "联审意见".into(),
-                department: "gafj".into(),
-                seq: 0,
-            },
-            OpenTask {
-                id: 4,
-                kind: TaskKind::Opinion,
-                name: "联审意见".into(),
-                department: "wjj".into(),
-                seq: 0,
-            },
+            OpenTask { id: 3, kind: TaskKind::Opinion, name: "联审意见".into(), department: "gafj".into(), seq: 0 },
+            OpenTask { id: 4, kind: TaskKind::Opinion, name: "联审意见".into(), department: "wjj".into(), seq: 0 },
         ];
         let c = execute(&f, &done(3), &ctx(Role::Reviewer, &cal)).unwrap();
-        assert!(c.events.is_empty(), "one opinion still missing");
-        let reject = Command::CompleteTask {
-            task_id: 4,
-            opinion: Opinion::Reject,
-            comment: String::new(),
-        };
-        assert!(matches!(
-            execute(&f, &reject, &ctx(Role::Reviewer, &cal)),
-            Err(CaseError::Invalid("comment", _, _))
-        ));
+        assert_eq!(states(&c), vec![CaseState::AwaitingOpinions], "one opinion still missing");
+        let reject = Command::CompleteTask { task_id: 4, opinion: Opinion::Reject, comment: String::new() };
+        assert!(matches!(execute(&f, &reject, &ctx(Role::Reviewer, &cal)), Err(CaseError::Invalid("comment", _, _))));
         f.open_tasks.remove(0);
         let c = execute(&f, &done(4), &ctx(Role::Reviewer, &cal)).unwrap();
-        assert_eq!(states(&c), vec![CaseState::InReview]);
+        assert_eq!(states(&c), vec![CaseState::AwaitingOpinions, CaseState::InReview]);
 
         f.state = CaseState::InReview;
         f.open_tasks.clear();
@@ -1221,50 +844,22 @@ mod tests {
         assert_eq!(states(&c), vec![CaseState::Approved]);
         let mut no_authority = ctx(Role::Leader, &cal);
         no_authority.may_decide = false;
-        assert!(matches!(
-            execute(&f, &decide, &no_authority),
-            Err(CaseError::NotReady(_, _))
-        ));
-        assert_eq!(
-            execute(&f, &decide, &ctx(Role::Reviewer, &cal)),
-            Err(CaseError::Role(Role::Reviewer))
-        );
+        assert!(matches!(execute(&f, &decide, &no_authority), Err(CaseError::NotReady(_, _))));
+        assert_eq!(execute(&f, &decide, &ctx(Role::Reviewer, &cal)), Err(CaseError::Role(Role::Reviewer)));
     }
 
     #[test]
     fn a_denial_needs_reasons_and_legal_basis_and_deficiencies_block_approval() {
         let cal = calendar();
         let mut f = file(CaseState::InReview);
-        let deny = Command::Decide {
-            outcome: Outcome::Denied,
-            reason: "经营场所不符合要求".into(),
-            legal_basis: String::new(),
-        };
-        assert!(matches!(
-            execute(&f, &deny, &ctx(Role::Leader, &cal)),
-            Err(CaseError::Invalid("legal_basis", _, _))
-        ));
-        f.deficiencies = vec![Deficiency {
-            material: "营业执照".into(),
-            deadline_date: jiff::civil::date(2024, 10, 9),
-            supplied: false,
-        }];
-        let approve = Command::Decide {
-            outcome: Outcome::Approved,
-            reason: String::new(),
-            legal_basis: String::new(),
-        };
-        assert!(matches!(
-            execute(&f, &approve, &ctx(Role::Leader, &cal)),
-            Err(CaseError::NotReady(_, _))
-        ));
+        let deny = Command::Decide { outcome: Outcome::Denied, reason: "经营场所不符合要求".into(), legal_basis: String::new() };
+        assert!(matches!(execute(&f, &deny, &ctx(Role::Leader, &cal)), Err(CaseError::Invalid("legal_basis", _, _))));
+        f.deficiencies =
+            vec![Deficiency { material: "营业执照".into(), deadline_date: jiff::civil::date(2024, 10, 9), supplied: false }];
+        let approve = Command::Decide { outcome: Outcome::Approved, reason: String::new(), legal_basis: String::new() };
+        assert!(matches!(execute(&f, &approve, &ctx(Role::Leader, &cal)), Err(CaseError::NotReady(_, _))));
         // Supplying the material clears it.
-        let supply = Command::Resubmit {
-            materials: vec![Attachment {
-                requirement: "营业执照".into(),
-                material_id: 9,
-            }],
-        };
+        let supply = Command::Resubmit { materials: vec![Attachment { requirement: "营业执照".into(), material_id: 9 }] };
         let c = execute(&f, &supply, &ctx(Role::Applicant, &cal)).unwrap();
         assert!(c.deficiencies.as_ref().unwrap()[0].supplied);
         assert_eq!(states(&c), vec![CaseState::InReview]);
@@ -1279,78 +874,31 @@ mod tests {
             departments: deps.iter().map(|s| s.to_string()).collect(),
             note: "核查经营场所".into(),
         };
-        assert!(
-            execute(
-                &f,
-                &order(InspectionKind::Commissioned, &[]),
-                &ctx(Role::Reviewer, &cal)
-            )
-            .is_err()
-        );
-        assert!(
-            execute(
-                &f,
-                &order(InspectionKind::Joint, &[]),
-                &ctx(Role::Reviewer, &cal)
-            )
-            .is_err()
-        );
-        let c = execute(
-            &f,
-            &order(InspectionKind::Joint, &["scjgj"]),
-            &ctx(Role::Reviewer, &cal),
-        )
-        .unwrap();
+        assert!(execute(&f, &order(InspectionKind::Commissioned, &[]), &ctx(Role::Reviewer, &cal)).is_err());
+        assert!(execute(&f, &order(InspectionKind::Joint, &[]), &ctx(Role::Reviewer, &cal)).is_err());
+        let c = execute(&f, &order(InspectionKind::Joint, &["scjgj"]), &ctx(Role::Reviewer, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::Inspecting]);
         let mut g = file(CaseState::Inspecting);
         g.open_inspection = Some(7);
-        let complete = Command::CompleteInspection {
-            inspection_id: 7,
-            findings: "场所布局符合要求".into(),
-            passed: true,
-            photos: vec![3],
-        };
-        assert_eq!(
-            states(&execute(&g, &complete, &ctx(Role::Reviewer, &cal)).unwrap()),
-            vec![CaseState::InReview]
-        );
+        let complete =
+            Command::CompleteInspection { inspection_id: 7, findings: "场所布局符合要求".into(), passed: true, photos: vec![3] };
+        assert_eq!(states(&execute(&g, &complete, &ctx(Role::Reviewer, &cal)).unwrap()), vec![CaseState::InReview]);
 
         let approved = file(CaseState::Approved);
-        let express = Command::Deliver {
-            method: DeliveryMethod::Express,
-            courier: "中国邮政EMS".into(),
-            tracking_number: String::new(),
-        };
-        assert!(matches!(
-            execute(&approved, &express, &ctx(Role::Clerk, &cal)),
-            Err(CaseError::Invalid("tracking_number", _, _))
-        ));
-        let express = Command::Deliver {
-            method: DeliveryMethod::Express,
-            courier: "中国邮政EMS".into(),
-            tracking_number: "1190000000001".into(),
-        };
-        assert_eq!(
-            states(&execute(&approved, &express, &ctx(Role::Clerk, &cal)).unwrap()),
-            vec![CaseState::Delivered]
-        );
-        let window = Command::Deliver {
-            method: DeliveryMethod::Window,
-            courier: String::new(),
-            tracking_number: String::new(),
-        };
-        assert_eq!(
-            states(&execute(&approved, &window, &ctx(Role::Clerk, &cal)).unwrap()),
-            vec![CaseState::Closed]
-        );
-        let err =
-            execute(&file(CaseState::InReview), &window, &ctx(Role::Clerk, &cal)).unwrap_err();
+        let express =
+            Command::Deliver { method: DeliveryMethod::Express, courier: "中国邮政EMS".into(), tracking_number: String::new() };
+        assert!(matches!(execute(&approved, &express, &ctx(Role::Clerk, &cal)), Err(CaseError::Invalid("tracking_number", _, _))));
+        let express =
+            Command::Deliver {
+                method: DeliveryMethod::Express, courier: "中国邮政EMS".into(), tracking_number: "1190000000001".into()
+            };
+        assert_eq!(states(&execute(&approved, &express, &ctx(Role::Clerk, &cal)).unwrap()), vec![CaseState::Delivered]);
+        let window = Command::Deliver { method: DeliveryMethod::Window, courier: String::new(), tracking_number: String::new() };
+        assert_eq!(states(&execute(&approved, &window, &ctx(Role::Clerk, &cal)).unwrap()), vec![CaseState::Closed]);
+        let err = execute(&file(CaseState::InReview), &window, &ctx(Role::Clerk, &cal)).unwrap_err();
         assert!(matches!(
             err,
-            CaseError::Transition(TransitionError::NotAllowed {
-                state: CaseState::InReview,
-                action: Action::DeliverInPerson
-            })
+            CaseError::Transition(TransitionError::NotAllowed { state: CaseState::InReview, action: Action::DeliverInPerson })
         ));
     }
 
@@ -1359,65 +907,22 @@ mod tests {
         let cal = calendar();
         let mut f = file(CaseState::InReview);
         f.item.handling_type = HandlingType::Forwarding;
-        let decide = Command::Decide {
-            outcome: Outcome::Approved,
-            reason: String::new(),
-            legal_basis: String::new(),
-        };
-        assert!(matches!(
-            execute(&f, &decide, &ctx(Role::Leader, &cal)),
-            Err(CaseError::Invalid("outcome", _, _))
-        ));
-        let fwd = Command::Forward {
-            to: "示范市行政审批服务局".into(),
-            reference: "示审转〔2026〕1号".into(),
-        };
-        assert_eq!(
-            states(&execute(&f, &fwd, &ctx(Role::Leader, &cal)).unwrap()),
-            vec![CaseState::Forwarded]
-        );
-        let reply = Command::RecordReply {
-            outcome: Outcome::Approved,
-            reference: "示市审复〔2026〕8号".into(),
-            reason: String::new(),
-        };
-        assert_eq!(
-            states(
-                &execute(
-                    &file(CaseState::Forwarded),
-                    &reply,
-                    &ctx(Role::Reviewer, &cal)
-                )
-                .unwrap()
-            ),
-            vec![CaseState::Approved]
-        );
+        let decide = Command::Decide { outcome: Outcome::Approved, reason: String::new(), legal_basis: String::new() };
+        assert!(matches!(execute(&f, &decide, &ctx(Role::Leader, &cal)), Err(CaseError::Invalid("outcome", _, _))));
+        let fwd = Command::Forward { to: "示范市行政审批服务局".into(), reference: "示审转〔2026〕1号".into() };
+        assert_eq!(states(&execute(&f, &fwd, &ctx(Role::Leader, &cal)).unwrap()), vec![CaseState::Forwarded]);
+        let reply =
+            Command::RecordReply { outcome: Outcome::Approved, reference: "示市审复〔2026〕8号".into(), reason: String::new() };
+        assert_eq!(states(&execute(&file(CaseState::Forwarded), &reply, &ctx(Role::Reviewer, &cal)).unwrap()), vec![CaseState::Approved]);
     }
 
     #[test]
     fn withdrawal_by_the_applicant_needs_a_reason_and_an_open_case() {
         let cal = calendar();
-        let w = Command::Withdraw {
-            reason: "不再经营".into(),
-        };
-        assert_eq!(
-            states(&execute(&file(CaseState::InReview), &w, &ctx(Role::Applicant, &cal)).unwrap()),
-            vec![CaseState::Withdrawn]
-        );
+        let w = Command::Withdraw { reason: "不再经营".into() };
+        assert_eq!(states(&execute(&file(CaseState::InReview), &w, &ctx(Role::Applicant, &cal)).unwrap()), vec![CaseState::Withdrawn]);
         assert!(execute(&file(CaseState::Approved), &w, &ctx(Role::Applicant, &cal)).is_err());
-        assert!(
-            execute(
-                &file(CaseState::InReview),
-                &Command::Withdraw {
-                    reason: String::new()
-                },
-                &ctx(Role::Applicant, &cal)
-            )
-            .is_err()
-        );
-        assert_eq!(
-            execute(&file(CaseState::InReview), &w, &ctx(Role::Reviewer, &cal)),
-            Err(CaseError::Role(Role::Reviewer))
-        );
+        assert!(execute(&file(CaseState::InReview), &Command::Withdraw { reason: String::new() }, &ctx(Role::Applicant, &cal)).is_err());
+        assert_eq!(execute(&file(CaseState::InReview), &w, &ctx(Role::Reviewer, &cal)), Err(CaseError::Role(Role::Reviewer)));
     }
 }

@@ -10,12 +10,9 @@ mod state;
 
 pub use applicant::{Applicant, ApplicantError, ApplicantKind, Channel};
 pub use commands::{
-    Attachment, CaseError, CaseFile, Change, Command, Context, Correction, DEFICIENCY_DAYS_MAX,
-    Deficiency, EventDraft, NewTask, OpenTask, Opinion, TaskKind, execute,
+    Attachment, CaseError, CaseFile, Change, Command, Context, Correction, DEFICIENCY_DAYS_MAX, Deficiency, EventDraft, NewTask, OpenTask,
+    Opinion, TaskKind, execute,
 };
 pub use number::{CaseNumber, CaseNumberError, QUERY_CODE_ALPHABET, QUERY_CODE_LEN, is_query_code};
-pub use routing::{
-    DeliveryMethod, InspectionKind, Outcome, StepStage, missing_requirements, review_steps,
-    stage_of,
-};
+pub use routing::{DeliveryMethod, InspectionKind, Outcome, StepStage, missing_requirements, review_steps, stage_of};
 pub use state::{Action, CaseState, TransitionError};

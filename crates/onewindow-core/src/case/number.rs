@@ -33,32 +33,21 @@ pub enum CaseNumberError {
 
 impl CaseNumber {
     /// Builds the number of the `sequence`th case of `date` in `region`.
-    pub fn new(
-        region: &str,
-        date: jiff::civil::Date,
-        sequence: u32,
-    ) -> Result<CaseNumber, CaseNumberError> {
+    pub fn new(region: &str, date: jiff::civil::Date, sequence: u32) -> Result<CaseNumber, CaseNumberError> {
         if region.len() != 6 || !region.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CaseNumberError::Format);
         }
         if sequence == 0 || sequence > SEQUENCE_MAX {
             return Err(CaseNumberError::Sequence);
         }
-        let n = CaseNumber(format!(
-            "{region}{}{sequence:0width$}",
-            date.strftime("%Y%m%d"),
-            width = SEQUENCE_DIGITS
-        ));
+        let n = CaseNumber(format!("{region}{}{sequence:0width$}", date.strftime("%Y%m%d"), width = SEQUENCE_DIGITS));
         assert_eq!(n.0.len(), 19);
         Ok(n)
     }
 
     /// Parses a number typed by a person (spaces and full-width digits allowed).
     pub fn parse(raw: &str) -> Result<CaseNumber, CaseNumberError> {
-        let s: String = crate::text::fold_width(raw)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let s: String = crate::text::fold_width(raw).chars().filter(|c| !c.is_whitespace()).collect();
         if s.len() != 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CaseNumberError::Format);
         }
@@ -98,10 +87,7 @@ impl fmt::Display for CaseNumber {
 
 /// Whether `raw` has the shape of a query code (case-insensitive).
 pub fn is_query_code(raw: &str) -> bool {
-    raw.len() == QUERY_CODE_LEN
-        && raw
-            .bytes()
-            .all(|b| QUERY_CODE_ALPHABET.contains(&b.to_ascii_uppercase()))
+    raw.len() == QUERY_CODE_LEN && raw.bytes().all(|b| QUERY_CODE_ALPHABET.contains(&b.to_ascii_uppercase()))
 }
 
 #[cfg(test)]
@@ -121,26 +107,11 @@ mod tests {
 
     #[test]
     fn bad_numbers() {
-        assert_eq!(
-            CaseNumber::new("6199", jiff::civil::date(2026, 1, 1), 1),
-            Err(CaseNumberError::Format)
-        );
-        assert_eq!(
-            CaseNumber::new("619901", jiff::civil::date(2026, 1, 1), 0),
-            Err(CaseNumberError::Sequence)
-        );
-        assert_eq!(
-            CaseNumber::new("619901", jiff::civil::date(2026, 1, 1), 100_000),
-            Err(CaseNumberError::Sequence)
-        );
-        assert_eq!(
-            CaseNumber::parse("61990120261325000421"),
-            Err(CaseNumberError::Format)
-        );
-        assert_eq!(
-            CaseNumber::parse("6199012026132500042"),
-            Err(CaseNumberError::Date)
-        );
+        assert_eq!(CaseNumber::new("6199", jiff::civil::date(2026, 1, 1), 1), Err(CaseNumberError::Format));
+        assert_eq!(CaseNumber::new("619901", jiff::civil::date(2026, 1, 1), 0), Err(CaseNumberError::Sequence));
+        assert_eq!(CaseNumber::new("619901", jiff::civil::date(2026, 1, 1), 100_000), Err(CaseNumberError::Sequence));
+        assert_eq!(CaseNumber::parse("61990120261325000421"), Err(CaseNumberError::Format));
+        assert_eq!(CaseNumber::parse("6199012026132500042"), Err(CaseNumberError::Date));
     }
 
     #[test]

@@ -26,8 +26,7 @@ pub fn stage_of(step: &Step) -> StepStage {
         StepStage::Acceptance
     } else if has(&["送达", "发证", "出件", "领取", "颁证", "制证"]) {
         StepStage::Delivery
-    } else if has(&["决定", "签发", "审批", "批准", "办结"]) && !has(&["审查", "审核", "核查"])
-    {
+    } else if has(&["决定", "签发", "审批", "批准", "办结"]) && !has(&["审查", "审核", "核查"]) {
         StepStage::Decision
     } else {
         StepStage::Review
@@ -37,26 +36,13 @@ pub fn stage_of(step: &Step) -> StepStage {
 /// The names of the review tasks an accepted case of `item` runs through, in order. An item
 /// whose guide lists no examination step still gets one 审查 task: someone examines every case.
 pub fn review_steps(item: &ItemSpec) -> Vec<String> {
-    let steps: Vec<String> = item
-        .steps
-        .iter()
-        .filter(|s| stage_of(s) == StepStage::Review)
-        .map(|s| s.name.clone())
-        .collect();
-    if steps.is_empty() {
-        vec!["审查".to_string()]
-    } else {
-        steps
-    }
+    let steps: Vec<String> = item.steps.iter().filter(|s| stage_of(s) == StepStage::Review).map(|s| s.name.clone()).collect();
+    if steps.is_empty() { vec!["审查".to_string()] } else { steps }
 }
 
 /// The required materials of `item` for which `provided` (requirement names) has nothing.
 pub fn missing_requirements<'a>(item: &'a ItemSpec, provided: &[&str]) -> Vec<&'a str> {
-    item.materials
-        .iter()
-        .filter(|m| m.required && !provided.contains(&m.name.as_str()))
-        .map(|m| m.name.as_str())
-        .collect()
+    item.materials.iter().filter(|m| m.required && !provided.contains(&m.name.as_str())).map(|m| m.name.as_str()).collect()
 }
 
 /// The outcome of a decision.
@@ -124,11 +110,7 @@ mod tests {
     use crate::catalogue::Material;
 
     fn step(name: &str) -> Step {
-        Step {
-            name: name.into(),
-            actor: String::new(),
-            days: 1,
-        }
+        Step { name: name.into(), actor: String::new(), days: 1 }
     }
 
     #[test]

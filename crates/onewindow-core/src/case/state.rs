@@ -87,6 +87,8 @@ pub enum Action {
     DeliverByExpress,
     /// The courier reports the result received.
     ConfirmReceipt,
+    /// A task is completed with an opinion (no state change by itself).
+    CompleteTask,
 }
 
 /// Why a transition is refused.
@@ -131,10 +133,7 @@ impl CaseState {
             (S::Submitted, A::RequestCorrection) => S::CorrectionRequested,
             (S::Submitted, A::Refuse) => S::Refused,
             (S::CorrectionRequested, A::Resubmit) => S::Submitted,
-            (
-                S::AcceptedWithDeficiency | S::InReview | S::AwaitingOpinions | S::Inspecting,
-                A::SupplyMaterials,
-            ) => self,
+            (S::AcceptedWithDeficiency | S::InReview | S::AwaitingOpinions | S::Inspecting, A::SupplyMaterials) => self,
             (S::Accepted | S::AcceptedWithDeficiency, A::StartReview) => S::InReview,
             (S::Accepted | S::AcceptedWithDeficiency, A::Register) => S::Approved,
             (S::Accepted, A::ApproveOnCommitment) => S::Approved,
@@ -151,6 +150,9 @@ impl CaseState {
             (S::Approved | S::Denied, A::DeliverByExpress) => S::Delivered,
             (S::Delivered, A::ConfirmReceipt) => S::Closed,
             (s, A::Withdraw) if s.is_open() => S::Withdrawn,
+            // Review steps and opinions run while the case is under review; the later check of
+            // a 告知承诺 approval runs after the decision, even after the case is closed.
+            (S::InReview | S::AwaitingOpinions | S::Approved | S::Delivered | S::Closed, A::CompleteTask) => self,
             (state, action) => return Err(TransitionError::NotAllowed { state, action }),
         };
         Ok(next)
@@ -173,18 +175,12 @@ impl CaseState {
 
     /// Whether nothing more can happen.
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            CaseState::Refused | CaseState::Closed | CaseState::Withdrawn
-        )
+        matches!(self, CaseState::Refused | CaseState::Closed | CaseState::Withdrawn)
     }
 
     /// Whether the case has been accepted (its promised time limit runs or has run).
     pub fn is_accepted(self) -> bool {
-        !matches!(
-            self,
-            CaseState::Submitted | CaseState::CorrectionRequested | CaseState::Refused
-        ) && !(self == CaseState::Withdrawn)
+        !matches!(self, CaseState::Submitted | CaseState::CorrectionRequested | CaseState::Refused) && !(self == CaseState::Withdrawn)
     }
 
     /// The code in JSON and the database.
@@ -259,6 +255,7 @@ impl Action {
             Action::DeliverInPerson => "deliver",
             Action::DeliverByExpress => "deliver_express",
             Action::ConfirmReceipt => "confirm_receipt",
+            Action::CompleteTask => "complete_task",
         }
     }
 
@@ -287,6 +284,7 @@ impl Action {
             Action::DeliverInPerson => "送达",
             Action::DeliverByExpress => "快递送达",
             Action::ConfirmReceipt => "签收",
+            Action::CompleteTask => "办理任务",
         }
     }
 }
@@ -301,16 +299,8 @@ mod tests {
     fn transitions() {
         let table = [
             (S::Submitted, A::Accept, Ok(S::Accepted)),
-            (
-                S::Submitted,
-                A::AcceptWithDeficiency,
-                Ok(S::AcceptedWithDeficiency),
-            ),
-            (
-                S::Submitted,
-                A::RequestCorrection,
-                Ok(S::CorrectionRequested),
-            ),
+            (S::Submitted, A::AcceptWithDeficiency, Ok(S::AcceptedWithDeficiency)),
+            (S::Submitted, A::RequestCorrection, Ok(S::CorrectionRequested)),
             (S::Submitted, A::Refuse, Ok(S::Refused)),
             (S::CorrectionRequested, A::Resubmit, Ok(S::Submitted)),
             (S::CorrectionRequested, A::Accept, Err(())),
@@ -344,11 +334,7 @@ mod tests {
             (S::Submitted, A::SupplyMaterials, Err(())),
         ];
         for (from, action, expected) in table {
-            assert_eq!(
-                from.apply(action).map_err(|_| ()),
-                expected,
-                "{from:?} + {action:?}"
-            );
+            assert_eq!(from.apply(action).map_err(|_| ()), expected, "{from:?} + {action:?}");
         }
     }
 
@@ -379,15 +365,9 @@ mod tests {
             A::ConfirmReceipt,
         ];
         for s in S::ALL.into_iter().filter(|s| s.is_final()) {
+            assert_eq!(s.apply(A::CompleteTask).is_ok(), s == S::Closed, "only a closed case takes its later check");
             for a in actions {
-                assert_eq!(
-                    s.apply(a),
-                    Err(TransitionError::NotAllowed {
-                        state: s,
-                        action: a
-                    }),
-                    "{s:?} + {a:?}"
-                );
+                assert_eq!(s.apply(a), Err(TransitionError::NotAllowed { state: s, action: a }), "{s:?} + {a:?}");
             }
         }
         // Every open state can be withdrawn; no closed one can.
@@ -400,10 +380,7 @@ mod tests {
     fn codes_round_trip() {
         for s in S::ALL {
             assert_eq!(S::parse(s.code()), Some(s));
-            assert_eq!(
-                serde_json::to_value(s).unwrap(),
-                serde_json::Value::String(s.code().into())
-            );
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::Value::String(s.code().into()));
         }
     }
 }

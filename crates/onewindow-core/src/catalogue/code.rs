@@ -35,9 +35,7 @@ pub enum CodeError {
     #[error("the item code has a character other than digits, capital letters and '-': {0:?}")]
     Character(char),
     /// The basic code part is shorter than 10 or longer than 16 characters.
-    #[error(
-        "the basic code has {0} characters; it must have 12 (10 to 16 are accepted with a warning)"
-    )]
+    #[error("the basic code has {0} characters; it must have 12 (10 to 16 are accepted with a warning)")]
     BasicLength(usize),
     /// The region part is not six digits.
     #[error("the region part {0:?} is not a six-digit administrative division code")]
@@ -90,17 +88,11 @@ impl CodeWarning {
             CodeWarning::BasicLength { length } => {
                 format!("basic code has {length} characters, the standard has 12")
             }
-            CodeWarning::BasicLetters => {
-                "basic code has letters, the standard has digits only".into()
-            }
+            CodeWarning::BasicLetters => "basic code has letters, the standard has digits only".into(),
             CodeWarning::DepartmentLength { length } => {
-                format!(
-                    "department part has {length} characters, the standard is an 18-character credit code"
-                )
+                format!("department part has {length} characters, the standard is an 18-character credit code")
             }
-            CodeWarning::DepartmentCheck => {
-                "department credit code has a wrong check character".into()
-            }
+            CodeWarning::DepartmentCheck => "department credit code has a wrong check character".into(),
             CodeWarning::Separators => "separators were irregular and were normalised".into(),
         }
     }
@@ -121,10 +113,7 @@ impl ItemCode {
         if folded.is_empty() {
             return Err(CodeError::Empty);
         }
-        if let Some(bad) = folded
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
-        {
+        if let Some(bad) = folded.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
             return Err(CodeError::Character(bad));
         }
         let mut warnings = Vec::new();
@@ -150,28 +139,16 @@ impl ItemCode {
                 return Err(CodeError::Region(region.clone()));
             }
             if department.len() != CREDIT_CODE_LEN {
-                warnings.push(CodeWarning::DepartmentLength {
-                    length: department.len(),
-                });
+                warnings.push(CodeWarning::DepartmentLength { length: department.len() });
             } else if CreditCode::parse(department).is_err() {
                 warnings.push(CodeWarning::DepartmentCheck);
             }
         }
-        Ok((
-            ItemCode {
-                basic,
-                implementation: rest,
-            },
-            warnings,
-        ))
+        Ok((ItemCode { basic, implementation: rest }, warnings))
     }
 
     /// Builds an implementation code from its parts (used by the demo and by forms).
-    pub fn implementation(
-        basic: &str,
-        region: &str,
-        department: &str,
-    ) -> Result<(ItemCode, Vec<CodeWarning>), CodeError> {
+    pub fn implementation(basic: &str, region: &str, department: &str) -> Result<(ItemCode, Vec<CodeWarning>), CodeError> {
         ItemCode::parse(&format!("{basic}-{region}-{department}"))
     }
 
@@ -207,10 +184,7 @@ impl fmt::Display for ItemCode {
 
 /// Reads a code without separators: a basic code alone, or the 36 characters of
 /// basic (12) + region (6) + credit code (18) written together.
-fn split_unseparated(
-    code: &str,
-    warnings: &mut Vec<CodeWarning>,
-) -> Result<(String, Option<(String, String)>), CodeError> {
+fn split_unseparated(code: &str, warnings: &mut Vec<CodeWarning>) -> Result<(String, Option<(String, String)>), CodeError> {
     let n = code.len();
     if n <= BASIC_CODE_LEN_MAX {
         return Ok((code.to_string(), None));
@@ -219,10 +193,7 @@ fn split_unseparated(
         warnings.push(CodeWarning::Separators);
         let (basic, rest) = code.split_at(BASIC_CODE_LEN);
         let (region, department) = rest.split_at(REGION_CODE_LEN);
-        return Ok((
-            basic.to_string(),
-            Some((region.to_string(), department.to_string())),
-        ));
+        return Ok((basic.to_string(), Some((region.to_string(), department.to_string()))));
     }
     Err(CodeError::BasicLength(n))
 }
@@ -262,11 +233,7 @@ mod tests {
         assert_eq!(c.region(), Some("610502"));
         assert_eq!(c.canonical(), full);
         // Lowercase, full-width and spaces are normalised.
-        let (c2, _) = ItemCode::parse(&format!(
-            " ０１００１００１００００-610502-{} ",
-            dept_ok().to_lowercase()
-        ))
-        .unwrap();
+        let (c2, _) = ItemCode::parse(&format!(" ０１００１００１００００-610502-{} ", dept_ok().to_lowercase())).unwrap();
         assert_eq!(c2, c);
     }
 
@@ -274,35 +241,14 @@ mod tests {
     fn deviations_are_warnings() {
         let dept = dept_ok();
         let table: Vec<(String, Vec<CodeWarning>)> = vec![
-            (
-                "0100100100001".into(),
-                vec![CodeWarning::BasicLength { length: 13 }],
-            ),
-            (
-                "01001001000012".into(),
-                vec![CodeWarning::BasicLength { length: 14 }],
-            ),
+            ("0100100100001".into(), vec![CodeWarning::BasicLength { length: 13 }]),
+            ("01001001000012".into(), vec![CodeWarning::BasicLength { length: 14 }]),
             ("GG0010010000".into(), vec![CodeWarning::BasicLetters]),
-            (
-                "010010010000-610502-1161050212345".into(),
-                vec![CodeWarning::DepartmentLength { length: 13 }],
-            ),
-            (
-                "010010010000-610502-11610502MB1234567A".into(),
-                vec![CodeWarning::DepartmentCheck],
-            ),
-            (
-                format!("010010010000--610502-{dept}"),
-                vec![CodeWarning::Separators],
-            ),
-            (
-                format!("010010010000-610502-{}-{}", &dept[..9], &dept[9..]),
-                vec![CodeWarning::Separators],
-            ),
-            (
-                format!("010010010000610502{dept}"),
-                vec![CodeWarning::Separators],
-            ),
+            ("010010010000-610502-1161050212345".into(), vec![CodeWarning::DepartmentLength { length: 13 }]),
+            ("010010010000-610502-11610502MB1234567A".into(), vec![CodeWarning::DepartmentCheck]),
+            (format!("010010010000--610502-{dept}"), vec![CodeWarning::Separators]),
+            (format!("010010010000-610502-{}-{}", &dept[..9], &dept[9..]), vec![CodeWarning::Separators]),
+            (format!("010010010000610502{dept}"), vec![CodeWarning::Separators]),
         ];
         for (raw, expected) in table {
             let (_, w) = ItemCode::parse(&raw).unwrap_or_else(|e| panic!("{raw}: {e}"));

@@ -7,8 +7,8 @@
 //! kept in Chinese spreadsheets; nested lists are JSON arrays or simple `；`-separated lists.
 
 use super::{
-    HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, Material, SealModel, Step, SubItem,
-    TransferBatch, ValidationContext, validate,
+    HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, Material, SealModel, Step, SubItem, TransferBatch, ValidationContext,
+    validate,
 };
 use crate::region::Level;
 use serde::{Deserialize, Serialize};
@@ -83,35 +83,19 @@ impl std::fmt::Display for ImportError {
         } else if let Some(item) = self.item {
             write!(f, "items[{item}]: ")?;
         }
-        write!(
-            f,
-            "{}: {} ({})",
-            self.field, self.message_en, self.message_zh
-        )
+        write!(f, "{}: {} ({})", self.field, self.message_en, self.message_zh)
     }
 }
 
 fn file_error(line: Option<usize>, field: &str, zh: String, en: String) -> ImportError {
-    ImportError {
-        line,
-        item: None,
-        field: field.into(),
-        message_zh: zh,
-        message_en: en,
-    }
+    ImportError { line, item: None, field: field.into(), message_zh: zh, message_en: en }
 }
 
 /// Parses a JSON catalogue file.
 pub fn parse_json(text: &str) -> Result<CatalogueFile, Vec<ImportError>> {
     let text = text.trim_start_matches('\u{FEFF}');
-    serde_json::from_str::<CatalogueFile>(text).map_err(|e| {
-        vec![file_error(
-            Some(e.line()),
-            "",
-            format!("JSON格式错误：{e}"),
-            format!("invalid JSON: {e}"),
-        )]
-    })
+    serde_json::from_str::<CatalogueFile>(text)
+        .map_err(|e| vec![file_error(Some(e.line()), "", format!("JSON格式错误：{e}"), format!("invalid JSON: {e}"))])
 }
 
 /// The CSV columns: English code and Chinese header, in export order.
@@ -142,17 +126,8 @@ const COLUMNS: [(&str, &str); 24] = [
     ("phone", "咨询电话"),
 ];
 
-const REQUIRED_COLUMNS: [&str; 9] = [
-    "code",
-    "name",
-    "kind",
-    "department",
-    "legal_basis",
-    "legal_limit_days",
-    "promised_limit_days",
-    "mode",
-    "levels",
-];
+const REQUIRED_COLUMNS: [&str; 9] =
+    ["code", "name", "kind", "department", "legal_basis", "legal_limit_days", "promised_limit_days", "mode", "levels"];
 
 /// The CSV header row onewindow writes.
 pub fn csv_header() -> Vec<&'static str> {
@@ -162,24 +137,12 @@ pub fn csv_header() -> Vec<&'static str> {
 /// Parses a CSV catalogue (items only; departments must exist or come from a JSON file).
 /// Department columns may hold a department's code or its full name; `departments` maps
 /// names to codes for that.
-pub fn parse_csv(
-    text: &str,
-    departments: &[DepartmentRecord],
-) -> Result<CatalogueFile, Vec<ImportError>> {
+pub fn parse_csv(text: &str, departments: &[DepartmentRecord]) -> Result<CatalogueFile, Vec<ImportError>> {
     let text = text.trim_start_matches('\u{FEFF}');
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .map_err(|e| {
-            vec![file_error(
-                Some(1),
-                "",
-                format!("无法读取表头：{e}"),
-                format!("cannot read the header: {e}"),
-            )]
-        })?
+        .map_err(|e| vec![file_error(Some(1), "", format!("无法读取表头：{e}"), format!("cannot read the header: {e}"))])?
         .clone();
     let mut index: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut errors = Vec::new();
@@ -189,48 +152,26 @@ pub fn parse_csv(
             Some((en, _)) => {
                 index.insert(en, i);
             }
-            None => errors.push(file_error(
-                Some(1),
-                &h,
-                format!("未知的列“{h}”"),
-                format!("unknown column {h:?}"),
-            )),
+            None => errors.push(file_error(Some(1), &h, format!("未知的列“{h}”"), format!("unknown column {h:?}"))),
         }
     }
     for col in REQUIRED_COLUMNS {
         if !index.contains_key(col) {
-            let zh = COLUMNS
-                .iter()
-                .find(|(en, _)| *en == col)
-                .map(|(_, zh)| *zh)
-                .unwrap_or(col);
-            errors.push(file_error(
-                Some(1),
-                col,
-                format!("缺少必需的列“{zh}”"),
-                format!("required column {col:?} is missing"),
-            ));
+            let zh = COLUMNS.iter().find(|(en, _)| *en == col).map(|(_, zh)| *zh).unwrap_or(col);
+            errors.push(file_error(Some(1), col, format!("缺少必需的列“{zh}”"), format!("required column {col:?} is missing")));
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let names: BTreeMap<&str, &str> = departments
-        .iter()
-        .map(|d| (d.name.as_str(), d.code.as_str()))
-        .collect();
+    let names: BTreeMap<&str, &str> = departments.iter().map(|d| (d.name.as_str(), d.code.as_str())).collect();
     let mut file = CatalogueFile::default();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
-                errors.push(file_error(
-                    line,
-                    "",
-                    format!("CSV格式错误：{e}"),
-                    format!("invalid CSV: {e}"),
-                ));
+                errors.push(file_error(line, "", format!("CSV格式错误：{e}"), format!("invalid CSV: {e}")));
                 continue;
             }
         };
@@ -238,33 +179,13 @@ pub fn parse_csv(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let cell = |col: &str| {
-            index
-                .get(col)
-                .and_then(|&i| record.get(i))
-                .map(str::trim)
-                .unwrap_or("")
-        };
-        let mut row = RowReader {
-            line,
-            item: file.items.len(),
-            errors: &mut errors,
-        };
-        let department = |raw: &str| {
-            names
-                .get(raw)
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| raw.to_string())
-        };
+        let cell = |col: &str| index.get(col).and_then(|&i| record.get(i)).map(str::trim).unwrap_or("");
+        let mut row = RowReader { line, item: file.items.len(), errors: &mut errors };
+        let department = |raw: &str| names.get(raw).map(|c| c.to_string()).unwrap_or_else(|| raw.to_string());
         let spec = ItemSpec {
             code: cell("code").to_string(),
             name: cell("name").to_string(),
-            kind: row.enumerated(
-                "kind",
-                cell("kind"),
-                ItemKind::parse_any,
-                ItemKind::Licensing,
-            ),
+            kind: row.enumerated("kind", cell("kind"), ItemKind::parse_any, ItemKind::Licensing),
             department: department(cell("department")),
             handling_department: department(match cell("handling_department") {
                 "" => cell("department"),
@@ -273,80 +194,34 @@ pub fn parse_csv(
             legal_basis: cell("legal_basis").to_string(),
             legal_limit_days: row.number("legal_limit_days", cell("legal_limit_days")),
             promised_limit_days: row.number("promised_limit_days", cell("promised_limit_days")),
-            mode: row.enumerated(
-                "mode",
-                cell("mode"),
-                HandlingMode::parse_any,
-                HandlingMode::Promised,
-            ),
-            visits: if cell("visits").is_empty() {
-                1
-            } else {
-                row.number("visits", cell("visits"))
-            },
+            mode: row.enumerated("mode", cell("mode"), HandlingMode::parse_any, HandlingMode::Promised),
+            visits: if cell("visits").is_empty() { 1 } else { row.number("visits", cell("visits")) },
             fully_online: row.boolean("fully_online", cell("fully_online"), false),
-            not_online_reason: Some(cell("not_online_reason").to_string())
-                .filter(|s| !s.is_empty()),
+            not_online_reason: Some(cell("not_online_reason").to_string()).filter(|s| !s.is_empty()),
             levels: row.levels(cell("levels")),
             materials: row.materials(cell("materials")),
             fees: row.json_list("fees", cell("fees"), |_| None),
-            inspection_required: row.boolean(
-                "inspection_required",
-                cell("inspection_required"),
-                false,
-            ),
-            steps: row.json_list("steps", cell("steps"), |name| {
-                Some(Step {
-                    name: name.into(),
-                    actor: String::new(),
-                    days: 0,
-                })
-            }),
-            handling_type: row.enumerated(
-                "handling_type",
-                cell("handling_type"),
-                HandlingType::parse_any,
-                HandlingType::Approval,
-            ),
-            status: row.enumerated(
-                "status",
-                cell("status"),
-                ItemStatus::parse_any,
-                ItemStatus::InForce,
-            ),
-            seal_model: row.enumerated(
-                "seal_model",
-                cell("seal_model"),
-                SealModel::parse_any,
-                SealModel::DepartmentThenBureau,
-            ),
+            inspection_required: row.boolean("inspection_required", cell("inspection_required"), false),
+            steps: row.json_list("steps", cell("steps"), |name| Some(Step { name: name.into(), actor: String::new(), days: 0 })),
+            handling_type: row.enumerated("handling_type", cell("handling_type"), HandlingType::parse_any, HandlingType::Approval),
+            status: row.enumerated("status", cell("status"), ItemStatus::parse_any, ItemStatus::InForce),
+            seal_model: row.enumerated("seal_model", cell("seal_model"), SealModel::parse_any, SealModel::DepartmentThenBureau),
             sub_items: row.json_list("sub_items", cell("sub_items"), |entry| {
                 let (code, name) = entry.split_once([':', '：', ' '])?;
-                Some(SubItem {
-                    code: code.trim().into(),
-                    name: name.trim().into(),
-                })
+                Some(SubItem { code: code.trim().into(), name: name.trim().into() })
             }),
-            joint_departments: split_list(cell("joint_departments"))
-                .map(department)
-                .collect(),
+            joint_departments: split_list(cell("joint_departments")).map(department).collect(),
             location: cell("location").to_string(),
             phone: cell("phone").to_string(),
         };
         file.items.push(spec);
         file.item_lines.push(line);
     }
-    if errors.is_empty() {
-        Ok(file)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(file) } else { Err(errors) }
 }
 
 fn split_list(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split(['；', ';', '\n', '、'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    cell.split(['；', ';', '\n', '、']).map(str::trim).filter(|s| !s.is_empty())
 }
 
 struct RowReader<'a> {
@@ -357,47 +232,24 @@ struct RowReader<'a> {
 
 impl RowReader<'_> {
     fn error(&mut self, field: &str, zh: String, en: String) {
-        self.errors.push(ImportError {
-            line: Some(self.line),
-            item: Some(self.item),
-            field: field.into(),
-            message_zh: zh,
-            message_en: en,
-        });
+        self.errors.push(ImportError { line: Some(self.line), item: Some(self.item), field: field.into(), message_zh: zh, message_en: en });
     }
 
-    fn enumerated<T>(
-        &mut self,
-        field: &str,
-        raw: &str,
-        parse: fn(&str) -> Option<T>,
-        default: T,
-    ) -> T {
+    fn enumerated<T>(&mut self, field: &str, raw: &str, parse: fn(&str) -> Option<T>, default: T) -> T {
         if raw.is_empty() {
             return default;
         }
         parse(raw).unwrap_or_else(|| {
-            self.error(
-                field,
-                format!("无法识别的值“{raw}”"),
-                format!("unknown value {raw:?}"),
-            );
+            self.error(field, format!("无法识别的值“{raw}”"), format!("unknown value {raw:?}"));
             default
         })
     }
 
     fn number(&mut self, field: &str, raw: &str) -> u32 {
         let digits = crate::text::fold_width(raw);
-        let digits = digits
-            .trim_end_matches("个工作日")
-            .trim_end_matches("工作日")
-            .trim_end_matches(['天', '日']);
+        let digits = digits.trim_end_matches("个工作日").trim_end_matches("工作日").trim_end_matches(['天', '日']);
         digits.trim().parse().unwrap_or_else(|_| {
-            self.error(
-                field,
-                format!("“{raw}”不是非负整数"),
-                format!("{raw:?} is not a whole number"),
-            );
+            self.error(field, format!("“{raw}”不是非负整数"), format!("{raw:?} is not a whole number"));
             0
         })
     }
@@ -408,11 +260,7 @@ impl RowReader<'_> {
             "1" | "true" | "yes" | "y" | "是" | "需要" => true,
             "0" | "false" | "no" | "n" | "否" | "不需要" => false,
             _ => {
-                self.error(
-                    field,
-                    format!("“{raw}”应为“是”或“否”"),
-                    format!("{raw:?} is not yes or no"),
-                );
+                self.error(field, format!("“{raw}”应为“是”或“否”"), format!("{raw:?} is not yes or no"));
                 default
             }
         }
@@ -423,11 +271,7 @@ impl RowReader<'_> {
         for part in split_list(raw).flat_map(|p| p.split([',', '，', '/'])) {
             match Level::parse_any(part) {
                 Some(l) => out.push(l),
-                None => self.error(
-                    "levels",
-                    format!("无法识别的层级“{part}”"),
-                    format!("unknown level {part:?}"),
-                ),
+                None => self.error("levels", format!("无法识别的层级“{part}”"), format!("unknown level {part:?}")),
             }
         }
         out
@@ -435,12 +279,8 @@ impl RowReader<'_> {
 
     fn materials(&mut self, raw: &str) -> Vec<Material> {
         self.json_list("materials", raw, |entry| {
-            let optional = ["（非必要）", "(非必要)", "（可选）", "(可选)"]
-                .iter()
-                .find(|s| entry.ends_with(*s));
-            let name = optional
-                .map(|s| entry.trim_end_matches(*s))
-                .unwrap_or(entry);
+            let optional = ["（非必要）", "(非必要)", "（可选）", "(可选)"].iter().find(|s| entry.ends_with(*s));
+            let name = optional.map(|s| entry.trim_end_matches(*s)).unwrap_or(entry);
             Some(Material {
                 name: name.trim().into(),
                 required: optional.is_none(),
@@ -453,22 +293,13 @@ impl RowReader<'_> {
     }
 
     /// A JSON array of records, or a `；`-separated list where `simple` turns each entry into a record.
-    fn json_list<T: for<'de> Deserialize<'de>>(
-        &mut self,
-        field: &str,
-        raw: &str,
-        simple: fn(&str) -> Option<T>,
-    ) -> Vec<T> {
+    fn json_list<T: for<'de> Deserialize<'de>>(&mut self, field: &str, raw: &str, simple: fn(&str) -> Option<T>) -> Vec<T> {
         if raw.is_empty() || raw == "无" || raw == "不收费" {
             return Vec::new();
         }
         if raw.starts_with('[') {
             return serde_json::from_str(raw).unwrap_or_else(|e| {
-                self.error(
-                    field,
-                    format!("JSON列表格式错误：{e}"),
-                    format!("invalid JSON list: {e}"),
-                );
+                self.error(field, format!("JSON列表格式错误：{e}"), format!("invalid JSON list: {e}"));
                 Vec::new()
             });
         }
@@ -477,11 +308,7 @@ impl RowReader<'_> {
             match simple(entry) {
                 Some(v) => out.push(v),
                 None => {
-                    self.error(
-                        field,
-                        format!("无法识别“{entry}”，请使用JSON列表"),
-                        format!("cannot read {entry:?}; use a JSON list"),
-                    );
+                    self.error(field, format!("无法识别“{entry}”，请使用JSON列表"), format!("cannot read {entry:?}; use a JSON list"));
                     break;
                 }
             }
@@ -513,11 +340,7 @@ pub fn to_csv(items: &[ItemSpec]) -> String {
             &levels.join(";"),
             &json(&i.materials),
             &json(&i.fees),
-            if i.inspection_required {
-                "true"
-            } else {
-                "false"
-            },
+            if i.inspection_required { "true" } else { "false" },
             &json(&i.steps),
             i.handling_type.code(),
             i.status.code(),
@@ -529,8 +352,7 @@ pub fn to_csv(items: &[ItemSpec]) -> String {
         ])
         .expect("writing to memory");
     }
-    String::from_utf8(w.into_inner().expect("writing to memory"))
-        .expect("csv of UTF-8 fields is UTF-8")
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("csv of UTF-8 fields is UTF-8")
 }
 
 mod erased {
@@ -540,11 +362,7 @@ mod erased {
     }
     impl<T: serde::Serialize> Json for Vec<T> {
         fn to_json(&self) -> String {
-            if self.is_empty() {
-                String::new()
-            } else {
-                serde_json::to_string(self).expect("plain data serialises")
-            }
+            if self.is_empty() { String::new() } else { serde_json::to_string(self).expect("plain data serialises") }
         }
     }
 }
@@ -552,19 +370,12 @@ mod erased {
 impl CatalogueFile {
     /// Checks every item against the rules and the known departments (those already stored
     /// plus those in the file). Returns the normalised items and the warnings, or every error.
-    pub fn check(
-        mut self,
-        stored: &[DepartmentRecord],
-    ) -> Result<(CatalogueFile, Vec<ImportWarning>), Vec<ImportError>> {
+    pub fn check(mut self, stored: &[DepartmentRecord]) -> Result<(CatalogueFile, Vec<ImportWarning>), Vec<ImportError>> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let all: Vec<&DepartmentRecord> = stored.iter().chain(self.departments.iter()).collect();
         let codes: BTreeSet<String> = all.iter().map(|d| d.code.clone()).collect();
-        let bureaus: BTreeSet<&str> = all
-            .iter()
-            .filter(|d| d.is_bureau)
-            .map(|d| d.code.as_str())
-            .collect();
+        let bureaus: BTreeSet<&str> = all.iter().filter(|d| d.is_bureau).map(|d| d.code.as_str()).collect();
         let bureau = match bureaus.len() {
             1 => bureaus.into_iter().next().unwrap_or_default().to_string(),
             n => {
@@ -587,28 +398,16 @@ impl CatalogueFile {
                 ));
             }
         }
-        let ctx = ValidationContext {
-            bureau: &bureau,
-            departments: &codes,
-        };
+        let ctx = ValidationContext { bureau: &bureau, departments: &codes };
         let mut seen = BTreeSet::new();
         let lines = std::mem::take(&mut self.item_lines);
         let items = std::mem::take(&mut self.items);
         for (i, spec) in items.into_iter().enumerate() {
             let line = lines.get(i).copied();
-            let place = |field: String, zh: String, en: String| ImportError {
-                line,
-                item: Some(i),
-                field,
-                message_zh: zh,
-                message_en: en,
-            };
+            let place = |field: String, zh: String, en: String| ImportError { line, item: Some(i), field, message_zh: zh, message_en: en };
             match validate(spec, &ctx) {
                 Ok((spec, ws)) => {
-                    warnings.extend(
-                        ws.into_iter()
-                            .map(|w| place(w.field, w.message_zh, w.message_en)),
-                    );
+                    warnings.extend(ws.into_iter().map(|w| place(w.field, w.message_zh, w.message_en)));
                     if !seen.insert(spec.code.clone()) {
                         errors.push(place(
                             "code".into(),
@@ -618,18 +417,11 @@ impl CatalogueFile {
                     }
                     self.items.push(spec);
                 }
-                Err(es) => errors.extend(
-                    es.into_iter()
-                        .map(|e| place(e.field, e.message_zh, e.message_en)),
-                ),
+                Err(es) => errors.extend(es.into_iter().map(|e| place(e.field, e.message_zh, e.message_en))),
             }
         }
         self.item_lines = lines;
-        if errors.is_empty() {
-            Ok((self, warnings))
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok((self, warnings)) } else { Err(errors) }
     }
 }
 
@@ -640,19 +432,10 @@ mod tests {
     use crate::catalogue::tests::sample;
 
     fn departments() -> Vec<DepartmentRecord> {
-        [
-            ("spj", "区行政审批服务局", true),
-            ("scjgj", "区市场监督管理局", false),
-            ("wjj", "区卫生健康局", false),
-        ]
-        .into_iter()
-        .map(|(c, n, b)| DepartmentRecord {
-            code: c.into(),
-            name: n.into(),
-            credit_code: String::new(),
-            is_bureau: b,
-        })
-        .collect()
+        [("spj", "区行政审批服务局", true), ("scjgj", "区市场监督管理局", false), ("wjj", "区卫生健康局", false)]
+            .into_iter()
+            .map(|(c, n, b)| DepartmentRecord { code: c.into(), name: n.into(), credit_code: String::new(), is_bureau: b })
+            .collect()
     }
 
     #[test]
@@ -660,11 +443,7 @@ mod tests {
         let mut second = sample();
         second.code = "010010020000".into();
         second.name = "公共场所卫生许可".into();
-        second.fees = vec![Fee {
-            name: "工本费".into(),
-            amount_fen: 1000,
-            basis: "某文件".into(),
-        }];
+        second.fees = vec![Fee { name: "工本费".into(), amount_fen: 1000, basis: "某文件".into() }];
         second.levels = vec![Level::District, Level::Town];
         let items = vec![sample(), second];
         let text = to_csv(&items);
@@ -692,12 +471,7 @@ mod tests {
         let (checked, warnings) = file.check(&departments()).unwrap();
         assert_eq!(checked.items[0].code, "0100100300001");
         // The 13-character basic code is accepted with a warning that names the line.
-        assert!(
-            warnings
-                .iter()
-                .any(|w| w.field == "code" && w.line == Some(2)),
-            "{warnings:?}"
-        );
+        assert!(warnings.iter().any(|w| w.field == "code" && w.line == Some(2)), "{warnings:?}");
     }
 
     #[test]
@@ -706,17 +480,9 @@ mod tests {
         text.push_str("010010040000,某许可,行政许可,scjgj,spj,依据,十,5,承诺件,1,true,,district,,,,,approval,in_force,bureau,,,,\n");
         text.push_str("010010050000,另一许可,行政处罚,scjgj,spj,依据,20,5,承诺件,1,true,,district,,,,,approval,in_force,bureau,,,,\n");
         let errors = parse_csv(&text, &departments()).unwrap_err();
-        let places: Vec<(Option<usize>, &str)> =
-            errors.iter().map(|e| (e.line, e.field.as_str())).collect();
-        assert_eq!(
-            places,
-            vec![(Some(3), "legal_limit_days"), (Some(4), "kind")]
-        );
-        assert!(
-            errors[0]
-                .to_string()
-                .starts_with("line 3: legal_limit_days")
-        );
+        let places: Vec<(Option<usize>, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(places, vec![(Some(3), "legal_limit_days"), (Some(4), "kind")]);
+        assert!(errors[0].to_string().starts_with("line 3: legal_limit_days"));
     }
 
     #[test]
@@ -726,16 +492,9 @@ mod tests {
         let mut dup = sample();
         dup.name = "重复".into();
         let text = to_csv(&[sample(), bad, dup]);
-        let errors = parse_csv(&text, &departments())
-            .unwrap()
-            .check(&departments())
-            .unwrap_err();
-        let places: Vec<(Option<usize>, &str)> =
-            errors.iter().map(|e| (e.line, e.field.as_str())).collect();
-        assert_eq!(
-            places,
-            vec![(Some(3), "promised_limit_days"), (Some(4), "code")]
-        );
+        let errors = parse_csv(&text, &departments()).unwrap().check(&departments()).unwrap_err();
+        let places: Vec<(Option<usize>, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(places, vec![(Some(3), "promised_limit_days"), (Some(4), "code")]);
     }
 
     #[test]
@@ -747,11 +506,7 @@ mod tests {
 
     #[test]
     fn json_round_trip_and_errors() {
-        let file = CatalogueFile {
-            departments: departments(),
-            items: vec![sample()],
-            ..Default::default()
-        };
+        let file = CatalogueFile { departments: departments(), items: vec![sample()], ..Default::default() };
         let text = serde_json::to_string_pretty(&file).unwrap();
         assert_eq!(parse_json(&text).unwrap(), file);
         let errors = parse_json("{\n \"items\": [ {\"code\": 1} ]\n}").unwrap_err();

@@ -126,23 +126,14 @@ mod tests {
         for k in SealModel::ALL {
             assert_eq!(SealModel::parse_any(k.code()), Some(*k));
         }
-        assert_eq!(
-            HandlingMode::parse_any("即办件"),
-            Some(HandlingMode::Immediate)
-        );
+        assert_eq!(HandlingMode::parse_any("即办件"), Some(HandlingMode::Immediate));
         assert_eq!(ItemStatus::parse_any("下放"), Some(ItemStatus::Delegated));
         assert_eq!(ItemKind::parse_any("行政处罚"), None);
     }
 
     #[test]
     fn serde_uses_codes() {
-        assert_eq!(
-            serde_json::to_string(&ItemKind::ReviewForward).unwrap(),
-            "\"review_forward\""
-        );
-        assert_eq!(
-            serde_json::to_string(&SealModel::DepartmentThenBureau).unwrap(),
-            "\"department_then_bureau\""
-        );
+        assert_eq!(serde_json::to_string(&ItemKind::ReviewForward).unwrap(), "\"review_forward\"");
+        assert_eq!(serde_json::to_string(&SealModel::DepartmentThenBureau).unwrap(), "\"department_then_bureau\"");
     }
 }

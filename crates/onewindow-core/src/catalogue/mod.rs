@@ -8,10 +8,7 @@ mod transfer;
 mod validate;
 
 pub use code::{BASIC_CODE_LEN, CodeError, CodeWarning, ItemCode};
-pub use import::{
-    CatalogueFile, DepartmentRecord, ImportError, ImportReport, ImportWarning, csv_header,
-    parse_csv, parse_json, to_csv,
-};
+pub use import::{CatalogueFile, DepartmentRecord, ImportError, ImportReport, ImportWarning, csv_header, parse_csv, parse_json, to_csv};
 pub use labels::{HandlingMode, HandlingType, ItemKind, ItemStatus, SealModel};
 pub use transfer::{KeptItem, TransferBatch, TransferError, TransferPlan, plan_transfer};
 pub use validate::{FieldError, ValidationContext, Warning, validate};
@@ -162,9 +159,7 @@ impl ItemSpec {
     /// when the legal limit is zero.
     pub fn compression_percent(&self) -> Option<u32> {
         (self.legal_limit_days > 0).then(|| {
-            let saved = self
-                .legal_limit_days
-                .saturating_sub(self.promised_limit_days);
+            let saved = self.legal_limit_days.saturating_sub(self.promised_limit_days);
             saved * 100 / self.legal_limit_days
         })
     }
@@ -178,16 +173,9 @@ pub fn format_yuan(fen: u64) -> String {
 /// Parses yuan written by people (`120`, `120.5`, `120.50元`, `￥120`) into fen.
 pub fn parse_yuan(raw: &str) -> Option<u64> {
     let s = crate::text::fold_width(raw);
-    let s = s
-        .trim_start_matches(['¥', '￥'])
-        .trim_end_matches('元')
-        .trim();
+    let s = s.trim_start_matches(['¥', '￥']).trim_end_matches('元').trim();
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let whole: u64 = whole.parse().ok()?;
@@ -225,11 +213,7 @@ pub(crate) mod tests {
             }],
             fees: vec![],
             inspection_required: true,
-            steps: vec![Step {
-                name: "受理".into(),
-                actor: "综合窗口".into(),
-                days: 1,
-            }],
+            steps: vec![Step { name: "受理".into(), actor: "综合窗口".into(), days: 1 }],
             handling_type: HandlingType::Approval,
             status: ItemStatus::InForce,
             seal_model: SealModel::Bureau,

@@ -108,12 +108,8 @@ pub fn plan_transfer(
         }
         match current.get(code) {
             None => errors.push(TransferError::UnknownItem(code.clone())),
-            Some(item) if item.handling_department == bureau => {
-                errors.push(TransferError::AlreadyWithBureau(code.clone()))
-            }
-            Some(item) if !item.takes_applications() => {
-                errors.push(TransferError::Cancelled(code.clone()))
-            }
+            Some(item) if item.handling_department == bureau => errors.push(TransferError::AlreadyWithBureau(code.clone())),
+            Some(item) if !item.takes_applications() => errors.push(TransferError::Cancelled(code.clone())),
             Some(item) => {
                 let mut next = item.clone();
                 next.handling_department = bureau.to_string();
@@ -132,14 +128,7 @@ pub fn plan_transfer(
             errors.push(TransferError::KeptWithoutReason(kept.code.clone()));
         }
     }
-    if errors.is_empty() {
-        Ok(TransferPlan {
-            changed,
-            kept: batch.kept.clone(),
-        })
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(TransferPlan { changed, kept: batch.kept.clone() }) } else { Err(errors) }
 }
 
 #[cfg(test)]
@@ -165,13 +154,7 @@ mod tests {
             document_no: String::new(),
             effective_date: jiff::civil::date(2019, 6, 15),
             items: items.iter().map(|s| s.to_string()).collect(),
-            kept: kept
-                .iter()
-                .map(|(c, r)| KeptItem {
-                    code: c.to_string(),
-                    reason: r.to_string(),
-                })
-                .collect(),
+            kept: kept.iter().map(|(c, r)| KeptItem { code: c.to_string(), reason: r.to_string() }).collect(),
         }
     }
 
@@ -181,21 +164,13 @@ mod tests {
         assert_eq!(plan.changed.len(), 1);
         assert_eq!(plan.changed[0].handling_department, "spj");
         assert_eq!(plan.changed[0].seal_model, SealModel::Bureau);
-        assert_eq!(
-            plan.changed[0].department, "scjgj",
-            "the owning department stays"
-        );
+        assert_eq!(plan.changed[0].department, "scjgj", "the owning department stays");
         assert_eq!(plan.kept.len(), 1);
     }
 
     #[test]
     fn every_problem_is_reported() {
-        let errors = plan_transfer(
-            &batch(&["A", "A", "C", "Z"], &[("B", " ")]),
-            &catalogue(),
-            "spj",
-        )
-        .unwrap_err();
+        let errors = plan_transfer(&batch(&["A", "A", "C", "Z"], &[("B", " ")]), &catalogue(), "spj").unwrap_err();
         assert_eq!(
             errors,
             vec![
@@ -208,9 +183,6 @@ mod tests {
         assert!(errors.iter().all(|e| !e.message_zh().is_empty()));
         let mut empty = batch(&[], &[]);
         empty.title.clear();
-        assert_eq!(
-            plan_transfer(&empty, &catalogue(), "spj").unwrap_err(),
-            vec![TransferError::Title, TransferError::Empty]
-        );
+        assert_eq!(plan_transfer(&empty, &catalogue(), "spj").unwrap_err(), vec![TransferError::Title, TransferError::Empty]);
     }
 }

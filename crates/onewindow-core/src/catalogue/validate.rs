@@ -2,7 +2,7 @@
 //! documents. Errors refuse the edit; warnings are shown and kept in import reports.
 
 use super::{HandlingMode, ItemCode, ItemSpec, SealModel};
-use crate::text::{char_count, fold_width};
+use crate::text::{char_count, normalize_name};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -52,32 +52,18 @@ struct Report {
 
 impl Report {
     fn error(&mut self, field: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.into(),
-            message_zh: zh.into(),
-            message_en: en.into(),
-        });
+        self.errors.push(FieldError { field: field.into(), message_zh: zh.into(), message_en: en.into() });
     }
     fn warn(&mut self, field: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) {
-        self.warnings.push(Warning {
-            field: field.into(),
-            message_zh: zh.into(),
-            message_en: en.into(),
-        });
+        self.warnings.push(Warning { field: field.into(), message_zh: zh.into(), message_en: en.into() });
     }
 }
 
 /// Validates and normalises an item edit. On success returns the normalised item (canonical
 /// code, trimmed text, sorted levels) and the warnings; otherwise every field error at once,
 /// so that a form or an import report can show them all.
-pub fn validate(
-    mut spec: ItemSpec,
-    ctx: &ValidationContext<'_>,
-) -> Result<(ItemSpec, Vec<Warning>), Vec<FieldError>> {
-    let mut r = Report {
-        errors: Vec::new(),
-        warnings: Vec::new(),
-    };
+pub fn validate(mut spec: ItemSpec, ctx: &ValidationContext<'_>) -> Result<(ItemSpec, Vec<Warning>), Vec<FieldError>> {
+    let mut r = Report { errors: Vec::new(), warnings: Vec::new() };
     match ItemCode::parse(&spec.code) {
         Ok((code, warnings)) => {
             spec.code = code.canonical();
@@ -85,43 +71,31 @@ pub fn validate(
                 r.warn("code", w.message_zh(), w.message_en());
             }
         }
-        Err(e) => r.error(
-            "code",
-            format!("事项编码无法识别：{e}"),
-            format!("item code cannot be read: {e}"),
-        ),
+        Err(e) => r.error("code", format!("事项编码无法识别：{e}"), format!("item code cannot be read: {e}")),
     }
     normalise_text(&mut spec);
     check_text(&spec, &mut r);
     check_limits(&spec, &mut r);
     check_departments(&spec, ctx, &mut r);
     check_lists(&mut spec, &mut r);
-    if r.errors.is_empty() {
-        Ok((spec, r.warnings))
-    } else {
-        Err(r.errors)
-    }
+    if r.errors.is_empty() { Ok((spec, r.warnings)) } else { Err(r.errors) }
 }
 
 fn normalise_text(spec: &mut ItemSpec) {
-    spec.name = fold_width(&spec.name);
+    spec.name = normalize_name(&spec.name);
     spec.department = spec.department.trim().to_string();
     spec.handling_department = spec.handling_department.trim().to_string();
     spec.legal_basis = spec.legal_basis.trim().to_string();
     spec.location = spec.location.trim().to_string();
     spec.phone = spec.phone.trim().to_string();
-    spec.not_online_reason = spec
-        .not_online_reason
-        .take()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
+    spec.not_online_reason = spec.not_online_reason.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     for m in &mut spec.materials {
-        m.name = fold_width(&m.name);
+        m.name = normalize_name(&m.name);
         m.kind = m.kind.trim().to_string();
         m.note = m.note.trim().to_string();
     }
     for s in &mut spec.steps {
-        s.name = fold_width(&s.name);
+        s.name = normalize_name(&s.name);
         s.actor = s.actor.trim().to_string();
     }
     spec.levels.sort();
@@ -132,40 +106,21 @@ fn check_text(spec: &ItemSpec, r: &mut Report) {
     if spec.name.is_empty() {
         r.error("name", "事项名称不能为空", "name is empty");
     } else if char_count(&spec.name) > NAME_CHARS_MAX {
-        r.error(
-            "name",
-            format!("事项名称不能超过{NAME_CHARS_MAX}字"),
-            format!("name is longer than {NAME_CHARS_MAX} characters"),
-        );
+        r.error("name", format!("事项名称不能超过{NAME_CHARS_MAX}字"), format!("name is longer than {NAME_CHARS_MAX} characters"));
     }
     if spec.legal_basis.is_empty() {
         r.error("legal_basis", "设定依据不能为空", "legal basis is empty");
     }
-    for (field, value) in [
-        ("legal_basis", &spec.legal_basis),
-        ("location", &spec.location),
-    ] {
+    for (field, value) in [("legal_basis", &spec.legal_basis), ("location", &spec.location)] {
         if char_count(value) > TEXT_CHARS_MAX {
-            r.error(
-                field,
-                format!("内容不能超过{TEXT_CHARS_MAX}字"),
-                format!("longer than {TEXT_CHARS_MAX} characters"),
-            );
+            r.error(field, format!("内容不能超过{TEXT_CHARS_MAX}字"), format!("longer than {TEXT_CHARS_MAX} characters"));
         }
     }
     if !spec.fully_online && spec.not_online_reason.is_none() {
-        r.error(
-            "not_online_reason",
-            "未实现全程网办的事项须说明原因",
-            "an item that is not fully online must state why",
-        );
+        r.error("not_online_reason", "未实现全程网办的事项须说明原因", "an item that is not fully online must state why");
     }
     if spec.fully_online && spec.not_online_reason.is_some() {
-        r.warn(
-            "not_online_reason",
-            "事项已全程网办，未网办原因将不显示",
-            "item is fully online; the reason is not shown",
-        );
+        r.warn("not_online_reason", "事项已全程网办，未网办原因将不显示", "item is fully online; the reason is not shown");
     }
     if spec.location.is_empty() {
         r.warn("location", "未填写办理地点", "no place of handling given");
@@ -183,23 +138,13 @@ fn check_limits(spec: &ItemSpec, r: &mut Report) {
     if spec.promised_limit_days > spec.legal_limit_days {
         r.error(
             "promised_limit_days",
-            format!(
-                "承诺时限（{}个工作日）不能超过法定时限（{}个工作日）",
-                spec.promised_limit_days, spec.legal_limit_days
-            ),
-            format!(
-                "promised limit ({}) exceeds the legal limit ({})",
-                spec.promised_limit_days, spec.legal_limit_days
-            ),
+            format!("承诺时限（{}个工作日）不能超过法定时限（{}个工作日）", spec.promised_limit_days, spec.legal_limit_days),
+            format!("promised limit ({}) exceeds the legal limit ({})", spec.promised_limit_days, spec.legal_limit_days),
         );
     }
     match spec.mode {
         HandlingMode::Immediate if spec.promised_limit_days != 0 => {
-            r.error(
-                "promised_limit_days",
-                "即办件的承诺时限应为0（当日办结）",
-                "an immediate item has a promised limit of 0 (same day)",
-            );
+            r.error("promised_limit_days", "即办件的承诺时限应为0（当日办结）", "an immediate item has a promised limit of 0 (same day)");
         }
         HandlingMode::Promised if spec.promised_limit_days == 0 => {
             r.error(
@@ -222,111 +167,61 @@ fn check_limits(spec: &ItemSpec, r: &mut Report) {
         );
     }
     if spec.visits > VISITS_MAX {
-        r.error(
-            "visits",
-            format!("跑动次数不能超过{VISITS_MAX}次"),
-            format!("visits above {VISITS_MAX}"),
-        );
+        r.error("visits", format!("跑动次数不能超过{VISITS_MAX}次"), format!("visits above {VISITS_MAX}"));
     } else if spec.visits > 1 {
-        r.warn(
-            "visits",
-            "跑动次数超过1次，不符合“最多跑一次”",
-            "more than one visit breaks 'at most one trip'",
-        );
+        r.warn("visits", "跑动次数超过1次，不符合“最多跑一次”", "more than one visit breaks 'at most one trip'");
     }
 }
 
 fn check_departments(spec: &ItemSpec, ctx: &ValidationContext<'_>, r: &mut Report) {
-    for (field, code) in [
-        ("department", &spec.department),
-        ("handling_department", &spec.handling_department),
-    ] {
+    for (field, code) in [("department", &spec.department), ("handling_department", &spec.handling_department)] {
         if code.is_empty() {
             r.error(field, "部门不能为空", "department is empty");
         } else if !ctx.departments.contains(code.as_str()) {
-            r.error(
-                field,
-                format!("部门“{code}”不存在"),
-                format!("department {code:?} does not exist"),
-            );
+            r.error(field, format!("部门“{code}”不存在"), format!("department {code:?} does not exist"));
         }
     }
     for (i, code) in spec.joint_departments.iter().enumerate() {
         if !ctx.departments.contains(code.as_str()) {
-            r.error(
-                format!("joint_departments[{i}]"),
-                format!("联审部门“{code}”不存在"),
-                format!("department {code:?} does not exist"),
-            );
+            r.error(format!("joint_departments[{i}]"), format!("联审部门“{code}”不存在"), format!("department {code:?} does not exist"));
         }
     }
     // The seal model follows who handles the item: the bureau decides under its single seal;
     // a department that keeps an item signs with its own seal and then the bureau's.
-    let expected = if spec.handling_department == ctx.bureau {
-        SealModel::Bureau
-    } else {
-        SealModel::DepartmentThenBureau
-    };
+    let expected = if spec.handling_department == ctx.bureau { SealModel::Bureau } else { SealModel::DepartmentThenBureau };
     if spec.seal_model != expected {
         r.error(
             "seal_model",
             format!(
                 "实施机关为{}时，印章模式应为“{}”",
-                if expected == SealModel::Bureau {
-                    "行政审批服务局"
-                } else {
-                    "业务部门"
-                },
+                if expected == SealModel::Bureau { "行政审批服务局" } else { "业务部门" },
                 expected.label_zh()
             ),
-            format!(
-                "with this handling department the seal model must be {}",
-                expected.code()
-            ),
+            format!("with this handling department the seal model must be {}", expected.code()),
         );
     }
 }
 
 fn check_lists(spec: &mut ItemSpec, r: &mut Report) {
     if spec.levels.is_empty() {
-        r.error(
-            "levels",
-            "至少选择一个可办理层级",
-            "at least one level is needed",
-        );
+        r.error("levels", "至少选择一个可办理层级", "at least one level is needed");
     }
     let mut seen = BTreeSet::new();
     for (i, m) in spec.materials.iter().enumerate() {
         if m.name.is_empty() {
-            r.error(
-                format!("materials[{i}].name"),
-                "材料名称不能为空",
-                "material name is empty",
-            );
+            r.error(format!("materials[{i}].name"), "材料名称不能为空", "material name is empty");
         } else if !seen.insert(m.name.clone()) {
-            r.error(
-                format!("materials[{i}].name"),
-                format!("材料“{}”重复", m.name),
-                format!("material {:?} is listed twice", m.name),
-            );
+            r.error(format!("materials[{i}].name"), format!("材料“{}”重复", m.name), format!("material {:?} is listed twice", m.name));
         }
     }
     for (i, f) in spec.fees.iter().enumerate() {
         if f.name.trim().is_empty() || f.basis.trim().is_empty() {
-            r.error(
-                format!("fees[{i}]"),
-                "收费项目须写明名称和收费依据",
-                "a fee needs a name and its basis",
-            );
+            r.error(format!("fees[{i}]"), "收费项目须写明名称和收费依据", "a fee needs a name and its basis");
         }
     }
     for (i, s) in spec.steps.iter().enumerate() {
         if s.name.is_empty() {
-            r.error(
-                format!("steps[{i}].name"),
-                "环节名称不能为空",
-                "step name is empty",
-            );
+            r.error(format!("steps[{i}].name"), "环节名称不能为空", "step name is empty");
         }
     }
     let step_days: u32 = spec.steps.iter().map(|s| s.days).sum();
@@ -342,11 +237,7 @@ fn check_lists(spec: &mut ItemSpec, r: &mut Report) {
     }
     for (i, s) in spec.sub_items.iter().enumerate() {
         if s.name.trim().is_empty() {
-            r.error(
-                format!("sub_items[{i}].name"),
-                "子项名称不能为空",
-                "sub-item name is empty",
-            );
+            r.error(format!("sub_items[{i}].name"), "子项名称不能为空", "sub-item name is empty");
         }
     }
 }
@@ -358,30 +249,16 @@ mod tests {
     use crate::catalogue::{Fee, Material};
 
     fn departments() -> BTreeSet<String> {
-        ["spj", "scjgj", "wjj"]
-            .into_iter()
-            .map(String::from)
-            .collect()
+        ["spj", "scjgj", "wjj"].into_iter().map(String::from).collect()
     }
 
     fn run(spec: ItemSpec) -> Result<(ItemSpec, Vec<Warning>), Vec<FieldError>> {
         let deps = departments();
-        validate(
-            spec,
-            &ValidationContext {
-                bureau: "spj",
-                departments: &deps,
-            },
-        )
+        validate(spec, &ValidationContext { bureau: "spj", departments: &deps })
     }
 
     fn error_fields(spec: ItemSpec) -> Vec<String> {
-        run(spec)
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| e.field)
-            .collect()
+        run(spec).err().unwrap_or_default().into_iter().map(|e| e.field).collect()
     }
 
     #[test]
@@ -411,20 +288,8 @@ mod tests {
             (|s| s.code = "食品".into(), "code"),
             (|s| s.visits = 10, "visits"),
             (|s| s.legal_limit_days = 400, "legal_limit_days"),
-            (
-                |s| s.joint_departments = vec!["nosuch".into()],
-                "joint_departments[0]",
-            ),
-            (
-                |s| {
-                    s.fees = vec![Fee {
-                        name: "工本费".into(),
-                        amount_fen: 1000,
-                        basis: String::new(),
-                    }]
-                },
-                "fees[0]",
-            ),
+            (|s| s.joint_departments = vec!["nosuch".into()], "joint_departments[0]"),
+            (|s| s.fees = vec![Fee { name: "工本费".into(), amount_fen: 1000, basis: String::new() }], "fees[0]"),
             (
                 |s| {
                     let m = s.materials[0].clone();
@@ -437,10 +302,7 @@ mod tests {
             let mut s = sample();
             edit(&mut s);
             let fields = error_fields(s);
-            assert!(
-                fields.iter().any(|f| f == field),
-                "expected error on {field}, got {fields:?}"
-            );
+            assert!(fields.iter().any(|f| f == field), "expected error on {field}, got {fields:?}");
         }
     }
 

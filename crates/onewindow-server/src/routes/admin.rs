@@ -17,20 +17,9 @@ const AUDIT_PAGE_MAX: i64 = 500;
 
 /// Lists users (system administrator).
 #[utoipa::path(get, path = "/api/v1/users", tag = "administration", responses((status = 200, body = Vec<UserView>), (status = 403, body = crate::problem::Problem)))]
-pub async fn list_users(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<Json<Vec<UserView>>, ApiError> {
+pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<UserView>>, ApiError> {
     user.require(Permission::ManageUsers, "管理用户", "manage users")?;
-    Ok(Json(
-        state
-            .store
-            .users()
-            .await?
-            .iter()
-            .map(UserView::from)
-            .collect(),
-    ))
+    Ok(Json(state.store.users().await?.iter().map(UserView::from).collect()))
 }
 
 /// A user to create.
@@ -61,11 +50,7 @@ pub async fn create_user(
     let role = user.require(Permission::ManageUsers, "管理用户", "manage users")?;
     let mut errors = Vec::new();
     let username = body.username.trim();
-    if username.is_empty()
-        || !username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
+    if username.is_empty() || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
         errors.push(serde_json::json!({"field": "username", "message_zh": "用户名只能包含字母、数字和._-", "message_en": "username may hold letters, digits and ._- only"}));
     }
     if body.password.chars().count() < PASSWORD_CHARS_MIN {
@@ -78,12 +63,7 @@ pub async fn create_user(
         errors.push(serde_json::json!({"field": "display_name", "message_zh": "请填写姓名", "message_en": "display name is empty"}));
     }
     if let Some(d) = &body.department
-        && !state
-            .store
-            .departments()
-            .await?
-            .iter()
-            .any(|x| &x.code == d)
+        && !state.store.departments().await?.iter().any(|x| &x.code == d)
     {
         errors.push(serde_json::json!({"field": "department", "message_zh": format!("部门“{d}”不存在"), "message_en": format!("no department {d:?}")}));
     }
@@ -98,10 +78,7 @@ pub async fn create_user(
         department_code: body.department,
         service_point_id: body.service_point_id,
     };
-    let created = state
-        .store
-        .create_user(&new, &state.actor(&user.user, role))
-        .await?;
+    let created = state.store.create_user(&new, &state.actor(&user.user, role)).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&created))))
 }
 
@@ -125,31 +102,15 @@ pub async fn list_audit(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    user.require(
-        Permission::ReadAudit,
-        "查阅审计日志",
-        "read the audit trail",
-    )?;
+    user.require(Permission::ReadAudit, "查阅审计日志", "read the audit trail")?;
     let limit = q.limit.unwrap_or(100).clamp(1, AUDIT_PAGE_MAX);
-    Ok(Json(
-        state
-            .store
-            .audit_entries(q.after.unwrap_or(0), limit, q.subject.as_deref())
-            .await?,
-    ))
+    Ok(Json(state.store.audit_entries(q.after.unwrap_or(0), limit, q.subject.as_deref()).await?))
 }
 
 /// Recomputes the audit hash chain (auditor, system administrator).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "administration",
     responses((status = 200, body = Object), (status = 403, body = crate::problem::Problem)))]
-pub async fn verify_audit(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<Json<AuditVerification>, ApiError> {
-    user.require(
-        Permission::ReadAudit,
-        "查阅审计日志",
-        "read the audit trail",
-    )?;
+pub async fn verify_audit(State(state): State<AppState>, user: CurrentUser) -> Result<Json<AuditVerification>, ApiError> {
+    user.require(Permission::ReadAudit, "查阅审计日志", "read the audit trail")?;
     Ok(Json(state.store.verify_audit().await?))
 }

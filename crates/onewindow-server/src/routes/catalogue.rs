@@ -11,9 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use onewindow_core::catalogue::{
-    CatalogueFile, ImportError, ImportWarning, parse_csv, parse_json, to_csv,
-};
+use onewindow_core::catalogue::{CatalogueFile, ImportError, ImportWarning, parse_csv, parse_json, to_csv};
 use onewindow_core::role::{Permission, Role};
 use onewindow_store::{ImportSummary, Store};
 use serde::{Deserialize, Serialize};
@@ -50,10 +48,7 @@ pub fn is_csv(format: Option<&str>, content_type: Option<&str>, text: &str) -> b
         None => match content_type {
             Some(ct) if ct.starts_with("text/csv") => true,
             Some(ct) if ct.starts_with("application/json") => false,
-            _ => !text
-                .trim_start_matches('\u{FEFF}')
-                .trim_start()
-                .starts_with('{'),
+            _ => !text.trim_start_matches('\u{FEFF}').trim_start().starts_with('{'),
         },
     }
 }
@@ -65,12 +60,7 @@ pub async fn check_file(
     csv: bool,
 ) -> Result<(CatalogueFile, Vec<ImportWarning>), Result<Vec<ImportError>, ApiError>> {
     let stored = store.departments().await.map_err(|e| Err(e.into()))?;
-    let file = if csv {
-        parse_csv(text, &stored)
-    } else {
-        parse_json(text)
-    }
-    .map_err(Ok)?;
+    let file = if csv { parse_csv(text, &stored) } else { parse_json(text) }.map_err(Ok)?;
     file.check(&stored).map_err(Ok)
 }
 
@@ -87,36 +77,17 @@ pub async fn run_import(
     let (file, warnings) = match check_file(&state.store, text, csv).await {
         Ok(ok) => ok,
         Err(Ok(errors)) => {
-            return Err(ApiError::validation(
-                serde_json::to_value(&errors).expect("errors serialise"),
-            ));
+            return Err(ApiError::validation(serde_json::to_value(&errors).expect("errors serialise")));
         }
         Err(Err(e)) => return Err(e),
     };
     let items = file.items.len();
     if dry_run {
-        return Ok(ImportOutcome {
-            applied: false,
-            items,
-            summary: None,
-            warnings,
-        });
+        return Ok(ImportOutcome { applied: false, items, summary: None, warnings });
     }
-    let summary = state
-        .store
-        .import_catalogue(&file, note, &state.actor(&user.user, role))
-        .await?;
-    tracing::info!(
-        created = summary.created,
-        updated = summary.updated,
-        "Imported the catalogue"
-    );
-    Ok(ImportOutcome {
-        applied: true,
-        items,
-        summary: Some(summary),
-        warnings,
-    })
+    let summary = state.store.import_catalogue(&file, note, &state.actor(&user.user, role)).await?;
+    tracing::info!(created = summary.created, updated = summary.updated, "Imported the catalogue");
+    Ok(ImportOutcome { applied: true, items, summary: Some(summary), warnings })
 }
 
 /// Imports a catalogue file (JSON or CSV in the body). Catalogue administrator.
@@ -130,24 +101,12 @@ pub async fn import_catalogue(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ImportOutcome>, ApiError> {
-    let role = user.require(
-        Permission::EditCatalogue,
-        "导入事项清单",
-        "import the catalogue",
-    )?;
-    let text = std::str::from_utf8(&body).map_err(|_| {
-        ApiError::bad_request(
-            "文件不是UTF-8编码，请另存为“CSV UTF-8”后重试",
-            "the file is not UTF-8",
-        )
-    })?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
+    let role = user.require(Permission::EditCatalogue, "导入事项清单", "import the catalogue")?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("文件不是UTF-8编码，请另存为“CSV UTF-8”后重试", "the file is not UTF-8"))?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let csv = is_csv(q.format.as_deref(), content_type, text);
-    Ok(Json(
-        run_import(&state, &user, role, text, csv, q.dry_run, "通过接口导入").await?,
-    ))
+    Ok(Json(run_import(&state, &user, role, text, csv, q.dry_run, "通过接口导入").await?))
 }
 
 /// Export options.
@@ -160,24 +119,14 @@ pub struct ExportQuery {
 
 /// Builds the export of the current catalogue: JSON with departments and transfer history, or CSV of items.
 pub async fn export_text(store: &Store, csv: bool) -> Result<String, onewindow_store::StoreError> {
-    let items: Vec<_> = store
-        .current_items()
-        .await?
-        .into_iter()
-        .map(|i| i.spec)
-        .collect();
+    let items: Vec<_> = store.current_items().await?.into_iter().map(|i| i.spec).collect();
     if csv {
         return Ok(to_csv(&items));
     }
     let file = CatalogueFile {
         departments: store.departments().await?,
         items,
-        transfers: store
-            .transfers()
-            .await?
-            .into_iter()
-            .map(|t| t.batch)
-            .collect(),
+        transfers: store.transfers().await?.into_iter().map(|t| t.batch).collect(),
         item_lines: vec![],
     };
     Ok(serde_json::to_string_pretty(&file).expect("catalogue serialises"))
@@ -191,11 +140,7 @@ pub async fn export_catalogue(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let role = user.require(
-        Permission::ExportCatalogue,
-        "导出事项清单",
-        "export the catalogue",
-    )?;
+    let role = user.require(Permission::ExportCatalogue, "导出事项清单", "export the catalogue")?;
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -216,20 +161,7 @@ pub async fn export_catalogue(
             serde_json::json!({"format": if csv {"csv"} else {"json"}}),
         )
         .await?;
-    let (ct, name) = if csv {
-        ("text/csv; charset=utf-8", "catalogue.csv")
-    } else {
-        ("application/json", "catalogue.json")
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        text,
-    )
+    let (ct, name) = if csv { ("text/csv; charset=utf-8", "catalogue.csv") } else { ("application/json", "catalogue.json") };
+    Ok(([(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], text)
         .into_response())
 }

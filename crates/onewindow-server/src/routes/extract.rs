@@ -14,10 +14,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(ApiError::bad_request(
-                format!("请求内容无法解析：{}", e.body_text()),
-                e.body_text(),
-            )),
+            Err(e) => Err(ApiError::bad_request(format!("请求内容无法解析：{}", e.body_text()), e.body_text())),
         }
     }
 }
@@ -31,10 +28,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(e) => Err(ApiError::bad_request(
-                format!("查询参数有误：{}", e.body_text()),
-                e.body_text(),
-            )),
+            Err(e) => Err(ApiError::bad_request(format!("查询参数有误：{}", e.body_text()), e.body_text())),
         }
+    }
+}
+
+/// JSON body that may be empty (then `T::default()`); a malformed body is a 400 problem.
+pub struct ApiJsonOrEmpty<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for ApiJsonOrEmpty<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes =
+            axum::body::Bytes::from_request(req, state).await.map_err(|e| ApiError::bad_request("请求内容无法读取", e.body_text()))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(ApiJsonOrEmpty(T::default()));
+        }
+        serde_json::from_slice(&bytes)
+            .map(ApiJsonOrEmpty)
+            .map_err(|e| ApiError::bad_request(format!("请求内容无法解析：{e}"), e.to_string()))
     }
 }

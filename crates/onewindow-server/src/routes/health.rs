@@ -21,9 +21,5 @@ pub struct Health {
 #[utoipa::path(get, path = "/api/v1/health", tag = "operations", responses((status = 200, body = Health), (status = 500, body = crate::problem::Problem)))]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state.store.ping().await?;
-    Ok(Json(Health {
-        status: "ok",
-        database: state.store.backend().name(),
-        version: env!("CARGO_PKG_VERSION"),
-    }))
+    Ok(Json(Health { status: "ok", database: state.store.backend().name(), version: env!("CARGO_PKG_VERSION") }))
 }

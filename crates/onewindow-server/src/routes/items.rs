@@ -9,8 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use onewindow_core::catalogue::{
-    DepartmentRecord, HandlingMode, ItemKind, ItemSpec, ItemStatus, TransferBatch,
-    ValidationContext, Warning, validate,
+    DepartmentRecord, HandlingMode, ItemKind, ItemSpec, ItemStatus, TransferBatch, ValidationContext, Warning, validate,
 };
 use onewindow_core::region::Level;
 use onewindow_core::role::Permission;
@@ -119,9 +118,7 @@ impl ItemView {
         ItemView {
             basic_code,
             department_name: snap.department_name(&item.spec.department).to_string(),
-            handling_department_name: snap
-                .department_name(&item.spec.handling_department)
-                .to_string(),
+            handling_department_name: snap.department_name(&item.spec.handling_department).to_string(),
             compression_percent: item.spec.compression_percent(),
             version: item.version,
             current: item.current,
@@ -157,29 +154,14 @@ pub struct ItemWrite {
 
 /// Runs a search over the snapshot: every hit, in rank order.
 pub fn search(snap: &Snapshot, q: &ItemQuery) -> Result<Vec<usize>, ApiError> {
-    let department = match q
-        .department
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
+    let department = match q.department.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
-        Some(d) => Some(snap.department_code(d).ok_or_else(|| {
-            ApiError::bad_request(format!("部门“{d}”不存在"), format!("no department {d:?}"))
-        })?),
+        Some(d) => {
+            Some(snap.department_code(d).ok_or_else(|| ApiError::bad_request(format!("部门“{d}”不存在"), format!("no department {d:?}")))?)
+        }
     };
-    let query = Query {
-        text: q.q.clone().unwrap_or_default(),
-        department,
-        kind: q.kind,
-        level: q.level,
-    };
-    Ok(snap
-        .index
-        .search(&query)
-        .into_iter()
-        .map(|h| h.doc)
-        .collect())
+    let query = Query { text: q.q.clone().unwrap_or_default(), department, kind: q.kind, level: q.level };
+    Ok(snap.index.search(&query).into_iter().map(|h| h.doc).collect())
 }
 
 /// Summary line of an item.
@@ -206,39 +188,21 @@ pub fn summary(item: &StoredItem, snap: &Snapshot) -> ItemSummary {
 fn parse_cursor(cursor: Option<&str>) -> Result<usize, ApiError> {
     match cursor {
         None | Some("") => Ok(0),
-        Some(c) => c
-            .strip_prefix("o")
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| ApiError::bad_request("分页游标无效", "invalid cursor")),
+        Some(c) => c.strip_prefix("o").and_then(|n| n.parse().ok()).ok_or_else(|| ApiError::bad_request("分页游标无效", "invalid cursor")),
     }
 }
 
 /// Searches the catalogue (public).
 #[utoipa::path(get, path = "/api/v1/items", tag = "catalogue", params(ItemQuery),
     responses((status = 200, body = ItemList), (status = 400, body = crate::problem::Problem)))]
-pub async fn list_items(
-    State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ItemQuery>,
-) -> Result<Json<ItemList>, ApiError> {
+pub async fn list_items(State(state): State<AppState>, ApiQuery(q): ApiQuery<ItemQuery>) -> Result<Json<ItemList>, ApiError> {
     let snap = state.catalogue.get(&state.store).await?;
     let hits = search(&snap, &q)?;
-    let limit = q
-        .limit
-        .unwrap_or(PAGE_LIMIT_DEFAULT)
-        .clamp(1, PAGE_LIMIT_MAX);
+    let limit = q.limit.unwrap_or(PAGE_LIMIT_DEFAULT).clamp(1, PAGE_LIMIT_MAX);
     let offset = parse_cursor(q.cursor.as_deref())?;
-    let items = hits
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|&i| summary(&snap.items[i], &snap))
-        .collect();
+    let items = hits.iter().skip(offset).take(limit).map(|&i| summary(&snap.items[i], &snap)).collect();
     let next = offset + limit;
-    Ok(Json(ItemList {
-        items,
-        total: hits.len(),
-        next_cursor: (next < hits.len()).then(|| format!("o{next}")),
-    }))
+    Ok(Json(ItemList { items, total: hits.len(), next_cursor: (next < hits.len()).then(|| format!("o{next}")) }))
 }
 
 /// Which version to read.
@@ -258,31 +222,21 @@ pub async fn get_item(
     ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> Result<Json<ItemView>, ApiError> {
     let snap = state.catalogue.get(&state.store).await?;
-    let item = state
-        .store
-        .item(&code, q.version)
-        .await?
-        .ok_or_else(|| not_found(&code, q.version))?;
+    let item = state.store.item(&code, q.version).await?.ok_or_else(|| not_found(&code, q.version))?;
     Ok(Json(ItemView::new(item, &snap)))
 }
 
 fn not_found(code: &str, version: Option<u32>) -> ApiError {
     match version {
         None => ApiError::not_found(format!("事项{code}不存在"), format!("no item {code}")),
-        Some(v) => ApiError::not_found(
-            format!("事项{code}没有第{v}版"),
-            format!("item {code} has no version {v}"),
-        ),
+        Some(v) => ApiError::not_found(format!("事项{code}没有第{v}版"), format!("item {code} has no version {v}")),
     }
 }
 
 /// Lists an item's versions, newest first (public).
 #[utoipa::path(get, path = "/api/v1/items/{code}/versions", tag = "catalogue", params(("code" = String, Path, description = "Item code")),
     responses((status = 200, body = Vec<Object>), (status = 404, body = crate::problem::Problem)))]
-pub async fn list_item_versions(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> Result<Json<Vec<VersionSummary>>, ApiError> {
+pub async fn list_item_versions(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<Vec<VersionSummary>>, ApiError> {
     let versions = state.store.item_versions(&code).await?;
     if versions.is_empty() {
         return Err(not_found(&code, None));
@@ -294,16 +248,8 @@ pub async fn list_item_versions(
 pub fn check(spec: ItemSpec, snap: &Snapshot) -> Result<(ItemSpec, Vec<Warning>), ApiError> {
     let departments: BTreeSet<String> = snap.departments.iter().map(|d| d.code.clone()).collect();
     let bureau = snap.bureau().unwrap_or_default();
-    validate(
-        spec,
-        &ValidationContext {
-            bureau,
-            departments: &departments,
-        },
-    )
-    .map_err(|errors| {
-        ApiError::validation(serde_json::to_value(errors).expect("field errors serialise"))
-    })
+    validate(spec, &ValidationContext { bureau, departments: &departments })
+        .map_err(|errors| ApiError::validation(serde_json::to_value(errors).expect("field errors serialise")))
 }
 
 /// Creates an item at version 1 (catalogue administrator).
@@ -315,30 +261,13 @@ pub async fn create_item(
     user: CurrentUser,
     ApiJson(body): ApiJson<ItemWrite>,
 ) -> Result<(StatusCode, Json<SavedItem>), ApiError> {
-    let role = user.require(
-        Permission::EditCatalogue,
-        "编辑事项清单",
-        "edit the catalogue",
-    )?;
+    let role = user.require(Permission::EditCatalogue, "编辑事项清单", "edit the catalogue")?;
     let snap = state.catalogue.get(&state.store).await?;
     let (spec, warnings) = check(body.spec, &snap)?;
-    let note = if body.change_note.trim().is_empty() {
-        "新增事项".to_string()
-    } else {
-        body.change_note
-    };
-    let saved = state
-        .store
-        .create_item(&spec, &note, &state.actor(&user.user, role))
-        .await?;
+    let note = if body.change_note.trim().is_empty() { "新增事项".to_string() } else { body.change_note };
+    let saved = state.store.create_item(&spec, &note, &state.actor(&user.user, role)).await?;
     tracing::info!(code = %spec.code, "Created item {}", spec.code);
-    Ok((
-        StatusCode::CREATED,
-        Json(SavedItem {
-            item: ItemView::new(saved, &snap),
-            warnings,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(SavedItem { item: ItemView::new(saved, &snap), warnings })))
 }
 
 /// Saves a new version of an item (catalogue administrator). Old versions stay readable.
@@ -351,11 +280,7 @@ pub async fn update_item(
     Path(code): Path<String>,
     ApiJson(mut body): ApiJson<ItemWrite>,
 ) -> Result<Json<SavedItem>, ApiError> {
-    let role = user.require(
-        Permission::EditCatalogue,
-        "编辑事项清单",
-        "edit the catalogue",
-    )?;
+    let role = user.require(Permission::EditCatalogue, "编辑事项清单", "edit the catalogue")?;
     let saved = save_edit(&state, &user, role, &code, &mut body).await?;
     Ok(Json(saved))
 }
@@ -372,18 +297,11 @@ pub async fn save_edit(
     let existing = snap.item(code).ok_or_else(|| not_found(code, None))?;
     body.spec.code = existing.spec.code.clone();
     if let Some(expected) = body.expected_version.filter(|v| *v != existing.version) {
-        return Err(onewindow_store::StoreError::Stale(format!(
-            "item {code} is at version {}, not {expected}",
-            existing.version
-        ))
-        .into());
+        return Err(onewindow_store::StoreError::Stale(format!("item {code} is at version {}, not {expected}", existing.version)).into());
     }
     let (spec, warnings) = check(body.spec.clone(), &snap)?;
     if spec == existing.spec {
-        return Err(ApiError::conflict(
-            "内容与当前版本相同，未保存新版本",
-            "nothing changed; no new version saved",
-        ));
+        return Err(ApiError::conflict("内容与当前版本相同，未保存新版本", "nothing changed; no new version saved"));
     }
     let note = body.change_note.trim();
     if note.is_empty() {
@@ -391,27 +309,14 @@ pub async fn save_edit(
             serde_json::json!([{"field": "change_note", "message_zh": "请填写修改说明", "message_en": "a change note is required"}]),
         ));
     }
-    let saved = state
-        .store
-        .update_item(
-            &spec,
-            body.expected_version,
-            note,
-            &state.actor(&user.user, role),
-        )
-        .await?;
+    let saved = state.store.update_item(&spec, body.expected_version, note, &state.actor(&user.user, role)).await?;
     tracing::info!(code = %spec.code, version = saved.version, "Saved item {} version {}", spec.code, saved.version);
-    Ok(SavedItem {
-        item: ItemView::new(saved, &snap),
-        warnings,
-    })
+    Ok(SavedItem { item: ItemView::new(saved, &snap), warnings })
 }
 
 /// Lists transfer batches (public: the transfer of powers is published).
 #[utoipa::path(get, path = "/api/v1/items/transfers", tag = "catalogue", responses((status = 200, body = Vec<Object>)))]
-pub async fn list_transfers(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<StoredTransfer>>, ApiError> {
+pub async fn list_transfers(State(state): State<AppState>) -> Result<Json<Vec<StoredTransfer>>, ApiError> {
     Ok(Json(state.store.transfers().await?))
 }
 
@@ -447,18 +352,11 @@ pub async fn apply_transfer(
     role: onewindow_core::role::Role,
     batch: &TransferBatch,
 ) -> Result<TransferResult, ApiError> {
-    match state
-        .store
-        .apply_transfer(batch, &state.actor(&user.user, role))
-        .await?
-    {
-        Ok(id) => Ok(TransferResult {
-            id,
-            transferred: batch.items.len(),
-            kept: batch.kept.len(),
-        }),
+    match state.store.apply_transfer(batch, &state.actor(&user.user, role)).await? {
+        Ok(id) => Ok(TransferResult { id, transferred: batch.items.len(), kept: batch.kept.len() }),
         Err(errors) => {
-            let list: Vec<serde_json::Value> = errors.iter().map(|e| serde_json::json!({"message_zh": e.message_zh(), "message_en": e.to_string()})).collect();
+            let list: Vec<serde_json::Value> =
+                errors.iter().map(|e| serde_json::json!({"message_zh": e.message_zh(), "message_en": e.to_string()})).collect();
             Err(ApiError::validation(serde_json::Value::Array(list)))
         }
     }
@@ -466,8 +364,6 @@ pub async fn apply_transfer(
 
 /// Lists departments, the approval bureau first (public).
 #[utoipa::path(get, path = "/api/v1/departments", tag = "catalogue", responses((status = 200, body = Vec<DepartmentRecord>)))]
-pub async fn list_departments(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<DepartmentRecord>>, ApiError> {
+pub async fn list_departments(State(state): State<AppState>) -> Result<Json<Vec<DepartmentRecord>>, ApiError> {
     Ok(Json(state.store.departments().await?))
 }

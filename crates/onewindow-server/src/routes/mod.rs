@@ -3,6 +3,7 @@
 //! plain routes (HTML is not part of the API contract).
 
 pub mod admin;
+pub mod cases;
 pub mod catalogue;
 pub mod extract;
 pub mod health;
@@ -24,16 +25,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(items::list_item_versions))
         .routes(routes!(items::list_transfers, items::create_transfer))
         .routes(routes!(items::list_departments))
+        .routes(routes!(cases::upload_material))
+        .routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::list_case_events))
+        .routes(routes!(cases::act_on_case))
+        .routes(routes!(cases::list_tasks))
+        .routes(routes!(cases::complete_task))
+        .routes(routes!(cases::order_inspection))
+        .routes(routes!(cases::complete_inspection))
+        .routes(routes!(cases::track))
+        .routes(routes!(cases::get_document))
         .routes(routes!(catalogue::import_catalogue))
         .routes(routes!(catalogue::export_catalogue))
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::list_audit))
         .routes(routes!(admin::verify_audit))
         .merge(crate::ui::router())
-        .route(
-            "/api/v1/openapi.json",
-            axum::routing::get(crate::openapi::serve),
-        )
+        .route("/api/v1/openapi.json", axum::routing::get(crate::openapi::serve))
         .route("/metrics", axum::routing::get(crate::observe::metrics))
         .route("/static/{*path}", axum::routing::get(crate::assets::serve))
 }

@@ -65,52 +65,19 @@ pub struct SessionView {
 /// Logs in: sets the session cookie and returns a bearer token for the same session.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 201, body = SessionView), (status = 401, body = crate::problem::Problem), (status = 429, body = crate::problem::Problem)))]
-pub async fn create_session(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<LoginRequest>,
-) -> Result<Response, ApiError> {
-    let (user, token, expires) =
-        auth::log_in(&state, &body.username, &body.password, SessionKind::Bearer).await?;
-    let cookie = auth::session_cookie(
-        &token,
-        state.settings.session_hours,
-        state.settings.secure_cookies,
-    );
-    let view = SessionView {
-        token,
-        expires_at: expires.to_string(),
-        user: UserView::from(&user),
-    };
-    Ok((
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, cookie)],
-        Json(view),
-    )
-        .into_response())
+pub async fn create_session(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
+    let (user, token, expires) = auth::log_in(&state, &body.username, &body.password, SessionKind::Bearer).await?;
+    let cookie = auth::session_cookie(&token, state.settings.session_hours, state.settings.secure_cookies);
+    let view = SessionView { token, expires_at: expires.to_string(), user: UserView::from(&user) };
+    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(view)).into_response())
 }
 
 /// Logs out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204), (status = 401, body = crate::problem::Problem)))]
-pub async fn delete_session(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<Response, ApiError> {
+pub async fn delete_session(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
     let role = user.user.roles.first().copied().unwrap_or(Role::Applicant);
-    state
-        .store
-        .delete_session(
-            &auth::token_hash(&user.token),
-            &state.actor(&user.user, role),
-        )
-        .await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            auth::clear_cookie(state.settings.secure_cookies),
-        )],
-    )
-        .into_response())
+    state.store.delete_session(&auth::token_hash(&user.token), &state.actor(&user.user, role)).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(state.settings.secure_cookies))]).into_response())
 }
 
 /// The logged-in user.

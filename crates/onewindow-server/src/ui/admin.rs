@@ -12,8 +12,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onewindow_core::catalogue::{
-    HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, KeptItem, SealModel, TransferBatch,
-    ValidationContext, validate,
+    HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, KeptItem, SealModel, TransferBatch, ValidationContext, validate,
 };
 use onewindow_core::region::Level;
 use onewindow_core::role::{Permission, Role};
@@ -51,11 +50,7 @@ pub struct TextQuery {
 }
 
 /// `GET /admin/items`.
-pub async fn items(
-    State(state): State<AppState>,
-    maybe: MaybeUser,
-    Query(tq): Query<TextQuery>,
-) -> Response {
+pub async fn items(State(state): State<AppState>, maybe: MaybeUser, Query(tq): Query<TextQuery>) -> Response {
     let user = match staff(maybe, Permission::EditCatalogue, "/admin/items") {
         Ok(u) => u,
         Err(r) => return r,
@@ -64,10 +59,7 @@ pub async fn items(
         Ok(s) => s,
         Err(e) => return html_error(e.into(), Some(&user)),
     };
-    let query = ItemQuery {
-        q: tq.q.clone(),
-        ..Default::default()
-    };
+    let query = ItemQuery { q: tq.q.clone(), ..Default::default() };
     let hits = match search(&snap, &query) {
         Ok(h) => h,
         Err(e) => return html_error(e, Some(&user)),
@@ -82,9 +74,7 @@ pub async fn items(
                 code_url: code_url(&it.spec.code),
                 name: it.spec.name.clone(),
                 department: snap.department_name(&it.spec.department).to_string(),
-                handling_department: snap
-                    .department_name(&it.spec.handling_department)
-                    .to_string(),
+                handling_department: snap.department_name(&it.spec.handling_department).to_string(),
                 legal: it.spec.legal_limit_days,
                 promised: it.spec.promised_limit_days,
                 status: it.spec.status.label_zh(),
@@ -93,11 +83,7 @@ pub async fn items(
         })
         .collect();
     render(&ItemsPage {
-        page: Page::new("事项管理", Some(&user)),
-        q: tq.q.unwrap_or_default(),
-        total: hits.len(),
-        shown: rows.len(),
-        rows,
+        page: Page::new("事项管理", Some(&user)), q: tq.q.unwrap_or_default(), total: hits.len(), shown: rows.len(), rows
     })
 }
 
@@ -135,17 +121,8 @@ pub struct SavedParam {
 }
 
 /// `GET /admin/items/{code}`: current version, its warnings, and the history.
-pub async fn item(
-    State(state): State<AppState>,
-    maybe: MaybeUser,
-    Path(code): Path<String>,
-    Query(sp): Query<SavedParam>,
-) -> Response {
-    let user = match staff(
-        maybe,
-        Permission::EditCatalogue,
-        &format!("/admin/items/{}", code_url(&code)),
-    ) {
+pub async fn item(State(state): State<AppState>, maybe: MaybeUser, Path(code): Path<String>, Query(sp): Query<SavedParam>) -> Response {
+    let user = match staff(maybe, Permission::EditCatalogue, &format!("/admin/items/{}", code_url(&code))) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -160,21 +137,11 @@ pub async fn item(
         Err(e) => return html_error(e, Some(&user)),
     };
     let Some(it) = snap.item(&code) else {
-        return super::error_page(
-            StatusCode::NOT_FOUND,
-            Some(&user),
-            "未找到事项",
-            "该事项不存在。",
-        );
+        return super::error_page(StatusCode::NOT_FOUND, Some(&user), "未找到事项", "该事项不存在。");
     };
     let departments = snap.departments.iter().map(|d| d.code.clone()).collect();
-    let ctx = ValidationContext {
-        bureau: snap.bureau().unwrap_or_default(),
-        departments: &departments,
-    };
-    let warnings = validate(it.spec.clone(), &ctx)
-        .map(|(_, w)| w.into_iter().map(|w| w.message_zh).collect())
-        .unwrap_or_default();
+    let ctx = ValidationContext { bureau: snap.bureau().unwrap_or_default(), departments: &departments };
+    let warnings = validate(it.spec.clone(), &ctx).map(|(_, w)| w.into_iter().map(|w| w.message_zh).collect()).unwrap_or_default();
     let s = &it.spec;
     let v = AdminView {
         code: s.code.clone(),
@@ -190,10 +157,7 @@ pub async fn item(
         promised_limit_days: s.promised_limit_days,
         status: s.status.label_zh(),
     };
-    let history = history
-        .into_iter()
-        .map(|h| (h.version, h.saved_at, h.saved_by, h.change_note))
-        .collect();
+    let history = history.into_iter().map(|h| (h.version, h.saved_at, h.saved_by, h.change_note)).collect();
     render(&ItemDetailPage {
         page: Page::new(format!("事项详情：{}", s.name), Some(&user)),
         code_url: code_url(&s.code),
@@ -254,19 +218,8 @@ fn edit_page(
     note: String,
 ) -> EditPage {
     let is_new = version == 0;
-    let title = if is_new {
-        "新增事项".to_string()
-    } else {
-        format!("编辑：{}", spec.name)
-    };
-    EditPage {
-        page: Page::new(title, Some(user)),
-        is_new,
-        version,
-        f: ItemForm::new(spec, snap),
-        errors,
-        change_note: note,
-    }
+    let title = if is_new { "新增事项".to_string() } else { format!("编辑：{}", spec.name) };
+    EditPage { page: Page::new(title, Some(user)), is_new, version, f: ItemForm::new(spec, snap), errors, change_note: note }
 }
 
 /// `GET /admin/items/new`.
@@ -276,29 +229,14 @@ pub async fn new_form(State(state): State<AppState>, maybe: MaybeUser) -> Respon
         Err(r) => return r,
     };
     match state.catalogue.get(&state.store).await {
-        Ok(snap) => render(&edit_page(
-            &user,
-            &snap,
-            &blank_item(&snap),
-            0,
-            vec![],
-            String::new(),
-        )),
+        Ok(snap) => render(&edit_page(&user, &snap, &blank_item(&snap), 0, vec![], String::new())),
         Err(e) => html_error(e.into(), Some(&user)),
     }
 }
 
 /// `GET /admin/items/{code}/edit`.
-pub async fn edit_form(
-    State(state): State<AppState>,
-    maybe: MaybeUser,
-    Path(code): Path<String>,
-) -> Response {
-    let user = match staff(
-        maybe,
-        Permission::EditCatalogue,
-        &format!("/admin/items/{}/edit", code_url(&code)),
-    ) {
+pub async fn edit_form(State(state): State<AppState>, maybe: MaybeUser, Path(code): Path<String>) -> Response {
+    let user = match staff(maybe, Permission::EditCatalogue, &format!("/admin/items/{}/edit", code_url(&code))) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -307,20 +245,8 @@ pub async fn edit_form(
         Err(e) => return html_error(e.into(), Some(&user)),
     };
     match snap.item(&code) {
-        Some(it) => render(&edit_page(
-            &user,
-            &snap,
-            &it.spec,
-            it.version,
-            vec![],
-            String::new(),
-        )),
-        None => super::error_page(
-            StatusCode::NOT_FOUND,
-            Some(&user),
-            "未找到事项",
-            "该事项不存在。",
-        ),
+        Some(it) => render(&edit_page(&user, &snap, &it.spec, it.version, vec![], String::new())),
+        None => super::error_page(StatusCode::NOT_FOUND, Some(&user), "未找到事项", "该事项不存在。"),
     }
 }
 
@@ -333,25 +259,10 @@ fn problem_lines(e: &crate::problem::ApiError) -> Vec<String> {
         Some(serde_json::Value::Array(list)) => list
             .iter()
             .map(|x| {
-                let field = x
-                    .get("field")
-                    .and_then(|f| f.as_str())
-                    .map(field_label)
-                    .unwrap_or_default();
-                let msg = x
-                    .get("message_zh")
-                    .and_then(|m| m.as_str())
-                    .unwrap_or_default();
-                let line = x
-                    .get("line")
-                    .and_then(|l| l.as_u64())
-                    .map(|l| format!("第{l}行 "))
-                    .unwrap_or_default();
-                if field.is_empty() {
-                    format!("{line}{msg}")
-                } else {
-                    format!("{line}{field}：{msg}")
-                }
+                let field = x.get("field").and_then(|f| f.as_str()).map(field_label).unwrap_or_default();
+                let msg = x.get("message_zh").and_then(|m| m.as_str()).unwrap_or_default();
+                let line = x.get("line").and_then(|l| l.as_u64()).map(|l| format!("第{l}行 ")).unwrap_or_default();
+                if field.is_empty() { format!("{line}{msg}") } else { format!("{line}{field}：{msg}") }
             })
             .collect(),
         _ => vec![e.detail.clone()],
@@ -405,54 +316,25 @@ pub async fn create(State(state): State<AppState>, maybe: MaybeUser, body: Bytes
     let note = form.get("change_note");
     let result = match check(spec.clone(), &snap) {
         Ok((valid, _)) if errors.is_empty() => {
-            let note = if note.is_empty() {
-                "新增事项".to_string()
-            } else {
-                note.clone()
-            };
-            state
-                .store
-                .create_item(&valid, &note, &state.actor(&user.user, Role::Cataloguer))
-                .await
-                .map_err(Into::into)
+            let note = if note.is_empty() { "新增事项".to_string() } else { note.clone() };
+            state.store.create_item(&valid, &note, &state.actor(&user.user, Role::Cataloguer)).await.map_err(Into::into)
         }
         Ok(_) => Err(crate::problem::ApiError::validation(serde_json::json!([]))),
         Err(e) => Err(e),
     };
     match result {
-        Ok(saved) => see_other(&format!(
-            "/admin/items/{}?saved={}",
-            code_url(&saved.spec.code),
-            saved.version
-        )),
+        Ok(saved) => see_other(&format!("/admin/items/{}?saved={}", code_url(&saved.spec.code), saved.version)),
         Err(e) => {
             errors.extend(problem_lines(&e));
-            let status = if e.status.is_server_error() {
-                e.status
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            (
-                status,
-                render(&edit_page(&user, &snap, &spec, 0, errors, note)),
-            )
-                .into_response()
+            let status = if e.status.is_server_error() { e.status } else { StatusCode::UNPROCESSABLE_ENTITY };
+            (status, render(&edit_page(&user, &snap, &spec, 0, errors, note))).into_response()
         }
     }
 }
 
 /// `POST /admin/items/{code}/edit`: saves a new version, or shows the form again with every error.
-pub async fn save(
-    State(state): State<AppState>,
-    maybe: MaybeUser,
-    Path(code): Path<String>,
-    body: Bytes,
-) -> Response {
-    let user = match staff(
-        maybe,
-        Permission::EditCatalogue,
-        &format!("/admin/items/{}/edit", code_url(&code)),
-    ) {
+pub async fn save(State(state): State<AppState>, maybe: MaybeUser, Path(code): Path<String>, body: Bytes) -> Response {
+    let user = match staff(maybe, Permission::EditCatalogue, &format!("/admin/items/{}/edit", code_url(&code))) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -465,12 +347,7 @@ pub async fn save(
         Err(e) => return html_error(e.into(), Some(&user)),
     };
     let Some(current) = snap.item(&code) else {
-        return super::error_page(
-            StatusCode::NOT_FOUND,
-            Some(&user),
-            "未找到事项",
-            "该事项不存在。",
-        );
+        return super::error_page(StatusCode::NOT_FOUND, Some(&user), "未找到事项", "该事项不存在。");
     };
     let mut errors = Vec::new();
     let mut spec = form.item(snap.bureau().unwrap_or_default(), &mut errors);
@@ -478,29 +355,17 @@ pub async fn save(
     let expected = form.get("expected_version").parse::<u32>().ok();
     let note = form.get("change_note");
     if errors.is_empty() {
-        let mut write = ItemWrite {
-            spec: spec.clone(),
-            change_note: note.clone(),
-            expected_version: expected,
-        };
+        let mut write = ItemWrite { spec: spec.clone(), change_note: note.clone(), expected_version: expected };
         match save_edit(&state, &user, Role::Cataloguer, &code, &mut write).await {
             Ok(saved) => {
-                return see_other(&format!(
-                    "/admin/items/{}?saved={}",
-                    code_url(&code),
-                    saved.item.version
-                ));
+                return see_other(&format!("/admin/items/{}?saved={}", code_url(&code), saved.item.version));
             }
             Err(e) if e.status.is_server_error() => return html_error(e, Some(&user)),
             Err(e) => errors.extend(problem_lines(&e)),
         }
     }
     let version = expected.unwrap_or(current.version);
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        render(&edit_page(&user, &snap, &spec, version, errors, note)),
-    )
-        .into_response()
+    (StatusCode::UNPROCESSABLE_ENTITY, render(&edit_page(&user, &snap, &spec, version, errors, note))).into_response()
 }
 
 /// A batch in the transfer history.
@@ -533,18 +398,11 @@ async fn transfers_page(
     message: Option<String>,
     errors: Vec<String>,
 ) -> Response {
-    let (snap, stored) = match (
-        state.catalogue.get(&state.store).await,
-        state.store.transfers().await,
-    ) {
+    let (snap, stored) = match (state.catalogue.get(&state.store).await, state.store.transfers().await) {
         (Ok(s), Ok(t)) => (s, t),
         (Err(e), _) | (_, Err(e)) => return html_error(e.into(), Some(user)),
     };
-    let name = |code: &str| {
-        snap.item(code)
-            .map(|i| format!("{}（{code}）", i.spec.name))
-            .unwrap_or_else(|| code.to_string())
-    };
+    let name = |code: &str| snap.item(code).map(|i| format!("{}（{code}）", i.spec.name)).unwrap_or_else(|| code.to_string());
     let batches = stored
         .into_iter()
         .rev()
@@ -553,30 +411,18 @@ async fn transfers_page(
             document_no: t.batch.document_no.clone(),
             date: t.batch.effective_date.to_string(),
             items: t.batch.items.iter().map(|c| name(c)).collect(),
-            kept: t
-                .batch
-                .kept
-                .iter()
-                .map(|k| (name(&k.code), k.reason.clone()))
-                .collect(),
+            kept: t.batch.kept.iter().map(|k| (name(&k.code), k.reason.clone())).collect(),
         })
         .collect();
     let get = |f: &str| form.map(|p| p.get(f)).unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = TransfersPage {
         page: Page::new("事项划转", Some(user)),
         message,
         errors,
         title: get("title"),
         document_no: get("document_no"),
-        effective_date: form
-            .map(|p| p.get("effective_date"))
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| state.clock.today().to_string()),
+        effective_date: form.map(|p| p.get("effective_date")).filter(|d| !d.is_empty()).unwrap_or_else(|| state.clock.today().to_string()),
         items: get("items"),
         kept: get("kept"),
         batches,
@@ -603,22 +449,9 @@ pub async fn transfer(State(state): State<AppState>, maybe: MaybeUser, body: Byt
         return r;
     }
     let Ok(effective_date) = form.get("effective_date").parse::<jiff::civil::Date>() else {
-        return transfers_page(
-            &state,
-            &user,
-            Some(&form),
-            None,
-            vec!["生效日期格式应为YYYY-MM-DD".into()],
-        )
-        .await;
+        return transfers_page(&state, &user, Some(&form), None, vec!["生效日期格式应为YYYY-MM-DD".into()]).await;
     };
-    let items: Vec<String> = form
-        .get("items")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect();
+    let items: Vec<String> = form.get("items").lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
     let mut errors = Vec::new();
     let kept: Vec<KeptItem> = form
         .get("kept")
@@ -626,39 +459,24 @@ pub async fn transfer(State(state): State<AppState>, maybe: MaybeUser, body: Byt
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|l| match l.split_once(char::is_whitespace) {
-            Some((code, reason)) => KeptItem {
-                code: code.into(),
-                reason: reason.trim().into(),
-            },
+            Some((code, reason)) => KeptItem { code: code.into(), reason: reason.trim().into() },
             None => {
                 errors.push(format!("“{l}”缺少原因：每行写事项编码、空格、原因"));
-                KeptItem {
-                    code: l.into(),
-                    reason: String::new(),
-                }
+                KeptItem { code: l.into(), reason: String::new() }
             }
         })
         .collect();
     if !errors.is_empty() {
         return transfers_page(&state, &user, Some(&form), None, errors).await;
     }
-    let batch = TransferBatch {
-        title: form.get("title"),
-        document_no: form.get("document_no"),
-        effective_date,
-        items,
-        kept,
-    };
+    let batch = TransferBatch { title: form.get("title"), document_no: form.get("document_no"), effective_date, items, kept };
     match apply_transfer(&state, &user, Role::Cataloguer, &batch).await {
         Ok(r) => {
             transfers_page(
                 &state,
                 &user,
                 None,
-                Some(format!(
-                    "划转成功：{}项划转至行政审批服务局，{}项暂不划转。",
-                    r.transferred, r.kept
-                )),
+                Some(format!("划转成功：{}项划转至行政审批服务局，{}项暂不划转。", r.transferred, r.kept)),
                 vec![],
             )
             .await
@@ -680,12 +498,7 @@ struct ImportPage {
 /// `GET /admin/import`.
 pub async fn import_form(maybe: MaybeUser) -> Response {
     match staff(maybe, Permission::EditCatalogue, "/admin/import") {
-        Ok(user) => render(&ImportPage {
-            page: Page::new("导入导出", Some(&user)),
-            message: None,
-            errors: vec![],
-            warnings: vec![],
-        }),
+        Ok(user) => render(&ImportPage { page: Page::new("导入导出", Some(&user)), message: None, errors: vec![], warnings: vec![] }),
         Err(r) => r,
     }
 }
@@ -693,17 +506,12 @@ pub async fn import_form(maybe: MaybeUser) -> Response {
 const WARNINGS_SHOWN_MAX: usize = 50;
 
 /// `POST /admin/import`: a multipart upload of a CSV or JSON catalogue.
-pub async fn import(
-    State(state): State<AppState>,
-    maybe: MaybeUser,
-    mut multipart: Multipart,
-) -> Response {
+pub async fn import(State(state): State<AppState>, maybe: MaybeUser, mut multipart: Multipart) -> Response {
     let user = match staff(maybe, Permission::EditCatalogue, "/admin/import") {
         Ok(u) => u,
         Err(r) => return r,
     };
-    let (mut csrf, mut dry_run, mut file, mut file_name) =
-        (String::new(), false, Vec::new(), String::new());
+    let (mut csrf, mut dry_run, mut file, mut file_name) = (String::new(), false, Vec::new(), String::new());
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) => {
@@ -728,20 +536,11 @@ pub async fn import(
     if let Err(r) = check_csrf(&user, Some(&csrf)) {
         return r;
     }
-    let page = |message, errors, warnings| ImportPage {
-        page: Page::new("导入导出", Some(&user)),
-        message,
-        errors,
-        warnings,
-    };
+    let page = |message, errors, warnings| ImportPage { page: Page::new("导入导出", Some(&user)), message, errors, warnings };
     let Ok(text) = std::str::from_utf8(&file) else {
         return (
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&page(
-                None,
-                vec!["文件不是UTF-8编码，请在表格软件中另存为“CSV UTF-8”后重试。".into()],
-                vec![],
-            )),
+            render(&page(None, vec!["文件不是UTF-8编码，请在表格软件中另存为“CSV UTF-8”后重试。".into()], vec![])),
         )
             .into_response();
     };
@@ -756,17 +555,7 @@ pub async fn import(
         None,
         text,
     );
-    match run_import(
-        &state,
-        &user,
-        Role::Cataloguer,
-        text,
-        csv,
-        dry_run,
-        &format!("上传导入：{file_name}"),
-    )
-    .await
-    {
+    match run_import(&state, &user, Role::Cataloguer, text, csv, dry_run, &format!("上传导入：{file_name}")).await {
         Ok(outcome) => {
             let warnings: Vec<String> = outcome
                 .warnings
@@ -787,27 +576,17 @@ pub async fn import(
             render(&page(Some(message), vec![], warnings))
         }
         Err(e) if e.status.is_server_error() => html_error(e, Some(&user)),
-        Err(e) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&page(None, problem_lines(&e), vec![])),
-        )
-            .into_response(),
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, render(&page(None, problem_lines(&e), vec![]))).into_response(),
     }
 }
 
 async fn export(state: AppState, maybe: MaybeUser, csv: bool) -> Response {
-    let path = if csv {
-        "/admin/export.csv"
-    } else {
-        "/admin/export.json"
-    };
+    let path = if csv { "/admin/export.csv" } else { "/admin/export.json" };
     let user = match staff(maybe, Permission::ExportCatalogue, path) {
         Ok(u) => u,
         Err(r) => return r,
     };
-    let role = user
-        .require(Permission::ExportCatalogue, "导出", "export")
-        .unwrap_or(Role::Cataloguer);
+    let role = user.require(Permission::ExportCatalogue, "导出", "export").unwrap_or(Role::Cataloguer);
     let text = match export_text(&state.store, csv).await {
         Ok(t) => t,
         Err(e) => return html_error(e.into(), Some(&user)),
@@ -826,24 +605,11 @@ async fn export(state: AppState, maybe: MaybeUser, csv: bool) -> Response {
     }
     // A byte-order mark lets spreadsheet programs read the CSV as UTF-8.
     let (ct, name, body) = if csv {
-        (
-            "text/csv; charset=utf-8",
-            "catalogue.csv",
-            format!("\u{FEFF}{text}"),
-        )
+        ("text/csv; charset=utf-8", "catalogue.csv", format!("\u{FEFF}{text}"))
     } else {
         ("application/json", "catalogue.json", text)
     };
-    (
-        [
-            (header::CONTENT_TYPE, ct.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
+    ([(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body)
         .into_response()
 }
 
@@ -878,11 +644,7 @@ pub struct AuditParams {
 const AUDIT_ROWS: i64 = 100;
 
 /// `GET /audit`: the audit trail and the result of checking its chain.
-pub async fn audit(
-    State(state): State<AppState>,
-    maybe: MaybeUser,
-    Query(p): Query<AuditParams>,
-) -> Response {
+pub async fn audit(State(state): State<AppState>, maybe: MaybeUser, Query(p): Query<AuditParams>) -> Response {
     let user = match staff(maybe, Permission::ReadAudit, "/audit") {
         Ok(u) => u,
         Err(r) => return r,
@@ -890,14 +652,7 @@ pub async fn audit(
     let subject = p.subject.unwrap_or_default();
     let loaded = async {
         let check = state.store.verify_audit().await?;
-        let entries = state
-            .store
-            .audit_entries(
-                p.after.unwrap_or(0),
-                AUDIT_ROWS,
-                Some(subject.as_str()).filter(|s| !s.is_empty()),
-            )
-            .await?;
+        let entries = state.store.audit_entries(p.after.unwrap_or(0), AUDIT_ROWS, Some(subject.as_str()).filter(|s| !s.is_empty())).await?;
         Ok::<_, onewindow_store::StoreError>((check, entries))
     }
     .await;
@@ -906,38 +661,15 @@ pub async fn audit(
         Err(e) => return html_error(e.into(), Some(&user)),
     };
     let (chain, chain_ok) = match check.first_broken {
-        None => (
-            format!("哈希链校验通过：共{}条记录，未发现篡改。", check.entries),
-            true,
-        ),
-        Some(id) => (
-            format!("哈希链校验失败：第{id}条记录被篡改或删除，请立即报告。"),
-            false,
-        ),
+        None => (format!("哈希链校验通过：共{}条记录，未发现篡改。", check.entries), true),
+        Some(id) => (format!("哈希链校验失败：第{id}条记录被篡改或删除，请立即报告。"), false),
     };
-    let next_after = (entries.len() as i64 == AUDIT_ROWS)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
+    let next_after = (entries.len() as i64 == AUDIT_ROWS).then(|| entries.last().map(|e| e.id)).flatten();
     let rows = entries
         .into_iter()
         .map(|e| {
-            (
-                e.id,
-                e.at.chars().take(19).collect::<String>().replace('T', " "),
-                e.actor,
-                e.role,
-                e.action,
-                e.subject,
-                e.detail.to_string(),
-            )
+            (e.id, e.at.chars().take(19).collect::<String>().replace('T', " "), e.actor, e.role, e.action, e.subject, e.detail.to_string())
         })
         .collect();
-    render(&AuditPage {
-        page: Page::new("审计日志", Some(&user)),
-        chain,
-        chain_ok,
-        subject,
-        entries: rows,
-        next_after,
-    })
+    render(&AuditPage { page: Page::new("审计日志", Some(&user)), chain, chain_ok, subject, entries: rows, next_after })
 }

@@ -4,8 +4,7 @@
 
 use crate::catalogue_cache::Snapshot;
 use onewindow_core::catalogue::{
-    Fee, HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, Material, SealModel, Step,
-    SubItem, format_yuan, parse_yuan,
+    Fee, HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, Material, SealModel, Step, SubItem, format_yuan, parse_yuan,
 };
 use onewindow_core::region::Level;
 
@@ -45,96 +44,34 @@ fn options<T: Copy + PartialEq>(
     code: fn(T) -> &'static str,
     label: fn(T) -> &'static str,
 ) -> Vec<(&'static str, &'static str, bool)> {
-    all.iter()
-        .map(|&v| (code(v), label(v), v == selected))
-        .collect()
+    all.iter().map(|&v| (code(v), label(v), v == selected)).collect()
 }
 
 impl ItemForm {
     /// The form for `spec`, with blank rows to add to each list.
     pub fn new(spec: &ItemSpec, snap: &Snapshot) -> ItemForm {
-        let dept = |selected: &str| {
-            snap.departments
-                .iter()
-                .map(|d| (d.code.clone(), d.name.clone(), d.code == selected))
-                .collect::<Vec<_>>()
-        };
-        let blank = Material {
-            name: String::new(),
-            required: true,
-            originals: 1,
-            copies: 0,
-            kind: String::new(),
-            note: String::new(),
-        };
+        let dept =
+            |selected: &str| snap.departments.iter().map(|d| (d.code.clone(), d.name.clone(), d.code == selected)).collect::<Vec<_>>();
+        let blank = Material { name: String::new(), required: true, originals: 1, copies: 0, kind: String::new(), note: String::new() };
         let mut materials = spec.materials.clone();
         materials.extend(std::iter::repeat_n(blank, BLANK_ROWS));
-        let mut fees: Vec<_> = spec
-            .fees
-            .iter()
-            .map(|f| (f.name.clone(), format_yuan(f.amount_fen), f.basis.clone()))
-            .collect();
-        fees.extend(std::iter::repeat_n(
-            (String::new(), String::new(), String::new()),
-            BLANK_ROWS,
-        ));
-        let mut steps: Vec<_> = spec
-            .steps
-            .iter()
-            .map(|s| (s.name.clone(), s.actor.clone(), s.days.to_string()))
-            .collect();
-        steps.extend(std::iter::repeat_n(
-            (String::new(), String::new(), String::new()),
-            BLANK_ROWS,
-        ));
-        let mut sub_items: Vec<_> = spec
-            .sub_items
-            .iter()
-            .map(|s| (s.code.clone(), s.name.clone()))
-            .collect();
-        sub_items.extend(std::iter::repeat_n(
-            (String::new(), String::new()),
-            BLANK_ROWS,
-        ));
+        let mut fees: Vec<_> = spec.fees.iter().map(|f| (f.name.clone(), format_yuan(f.amount_fen), f.basis.clone())).collect();
+        fees.extend(std::iter::repeat_n((String::new(), String::new(), String::new()), BLANK_ROWS));
+        let mut steps: Vec<_> = spec.steps.iter().map(|s| (s.name.clone(), s.actor.clone(), s.days.to_string())).collect();
+        steps.extend(std::iter::repeat_n((String::new(), String::new(), String::new()), BLANK_ROWS));
+        let mut sub_items: Vec<_> = spec.sub_items.iter().map(|s| (s.code.clone(), s.name.clone())).collect();
+        sub_items.extend(std::iter::repeat_n((String::new(), String::new()), BLANK_ROWS));
         ItemForm {
             code: spec.code.clone(),
             name: spec.name.clone(),
             kinds: options(ItemKind::ALL, spec.kind, ItemKind::code, ItemKind::label_zh),
-            handling_types: options(
-                HandlingType::ALL,
-                spec.handling_type,
-                HandlingType::code,
-                HandlingType::label_zh,
-            ),
-            statuses: options(
-                ItemStatus::ALL,
-                spec.status,
-                ItemStatus::code,
-                ItemStatus::label_zh,
-            ),
-            modes: options(
-                HandlingMode::ALL,
-                spec.mode,
-                HandlingMode::code,
-                HandlingMode::label_zh,
-            ),
+            handling_types: options(HandlingType::ALL, spec.handling_type, HandlingType::code, HandlingType::label_zh),
+            statuses: options(ItemStatus::ALL, spec.status, ItemStatus::code, ItemStatus::label_zh),
+            modes: options(HandlingMode::ALL, spec.mode, HandlingMode::code, HandlingMode::label_zh),
             departments: dept(&spec.department),
             handling_departments: dept(&spec.handling_department),
-            joint: snap
-                .departments
-                .iter()
-                .map(|d| {
-                    (
-                        d.code.clone(),
-                        d.name.clone(),
-                        spec.joint_departments.contains(&d.code),
-                    )
-                })
-                .collect(),
-            levels: Level::ALL
-                .iter()
-                .map(|l| (l.code(), l.label_zh(), spec.levels.contains(l)))
-                .collect(),
+            joint: snap.departments.iter().map(|d| (d.code.clone(), d.name.clone(), spec.joint_departments.contains(&d.code))).collect(),
+            levels: Level::ALL.iter().map(|l| (l.code(), l.label_zh(), spec.levels.contains(l))).collect(),
             legal_basis: spec.legal_basis.clone(),
             legal_limit_days: spec.legal_limit_days,
             promised_limit_days: spec.promised_limit_days,
@@ -158,20 +95,12 @@ pub struct Posted(pub Vec<(String, String)>);
 impl Posted {
     /// The first value of a field, trimmed; empty when absent.
     pub fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
     }
 
     /// Every value of a repeated field.
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).collect()
     }
 
     /// Whether a checkbox is ticked.
@@ -201,10 +130,8 @@ impl Posted {
             }
             v
         };
-        let kind =
-            ItemKind::parse_any(&choose("kind", "事项类型", errors)).unwrap_or(ItemKind::Licensing);
-        let handling_type =
-            HandlingType::parse_any(&self.get("handling_type")).unwrap_or(HandlingType::Approval);
+        let kind = ItemKind::parse_any(&choose("kind", "事项类型", errors)).unwrap_or(ItemKind::Licensing);
+        let handling_type = HandlingType::parse_any(&self.get("handling_type")).unwrap_or(HandlingType::Approval);
         let status = ItemStatus::parse_any(&self.get("status")).unwrap_or(ItemStatus::InForce);
         let mode = HandlingMode::parse_any(&self.get("mode")).unwrap_or(HandlingMode::Promised);
         let handling_department = choose("handling_department", "实施机关", errors);
@@ -228,16 +155,10 @@ impl Posted {
             if !fee.is_empty() {
                 let raw = self.get(&format!("fee_amount_{i}"));
                 let amount_fen = parse_yuan(&raw).unwrap_or_else(|| {
-                    errors.push(format!(
-                        "收费“{fee}”的金额“{raw}”无法识别，请填写元，最多两位小数"
-                    ));
+                    errors.push(format!("收费“{fee}”的金额“{raw}”无法识别，请填写元，最多两位小数"));
                     0
                 });
-                fees.push(Fee {
-                    name: fee,
-                    amount_fen,
-                    basis: self.get(&format!("fee_basis_{i}")),
-                });
+                fees.push(Fee { name: fee, amount_fen, basis: self.get(&format!("fee_basis_{i}")) });
             }
             let step = self.get(&format!("step_name_{i}"));
             if !step.is_empty() {
@@ -249,10 +170,7 @@ impl Posted {
             }
             let sub = self.get(&format!("sub_name_{i}"));
             if !sub.is_empty() {
-                sub_items.push(SubItem {
-                    code: self.get(&format!("sub_code_{i}")),
-                    name: sub,
-                });
+                sub_items.push(SubItem { code: self.get(&format!("sub_code_{i}")), name: sub });
             }
         }
         ItemSpec {
@@ -260,11 +178,7 @@ impl Posted {
             name: self.get("name"),
             kind,
             department: choose("department", "主管部门", errors),
-            seal_model: if handling_department == bureau {
-                SealModel::Bureau
-            } else {
-                SealModel::DepartmentThenBureau
-            },
+            seal_model: if handling_department == bureau { SealModel::Bureau } else { SealModel::DepartmentThenBureau },
             handling_department,
             legal_basis: self.get("legal_basis"),
             legal_limit_days: self.number("legal_limit_days", "法定时限", errors),
@@ -273,11 +187,7 @@ impl Posted {
             visits: self.number("visits", "到现场次数", errors),
             fully_online: self.checked("fully_online"),
             not_online_reason: Some(self.get("not_online_reason")).filter(|s| !s.is_empty()),
-            levels: self
-                .all("levels")
-                .iter()
-                .filter_map(|l| Level::parse_any(l))
-                .collect(),
+            levels: self.all("levels").iter().filter_map(|l| Level::parse_any(l)).collect(),
             materials,
             fees,
             inspection_required: self.checked("inspection_required"),

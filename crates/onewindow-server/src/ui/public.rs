@@ -56,21 +56,12 @@ pub struct PortalQuery {
 }
 
 /// `GET /`: the portal, with search results when asked.
-pub async fn index(
-    State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
-    Query(pq): Query<PortalQuery>,
-) -> Response {
+pub async fn index(State(state): State<AppState>, MaybeUser(user): MaybeUser, Query(pq): Query<PortalQuery>) -> Response {
     let snap = match state.catalogue.get(&state.store).await {
         Ok(s) => s,
         Err(e) => return html_error(e.into(), user.as_ref()),
     };
-    let nonempty = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
+    let nonempty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
     let query = ItemQuery {
         q: nonempty(&pq.q),
         department: nonempty(&pq.department),
@@ -79,10 +70,7 @@ pub async fn index(
         limit: None,
         cursor: None,
     };
-    let searched = query.q.is_some()
-        || query.department.is_some()
-        || query.kind.is_some()
-        || query.level.is_some();
+    let searched = query.q.is_some() || query.department.is_some() || query.kind.is_some() || query.level.is_some();
     let hits = match search(&snap, &query) {
         Ok(h) => h,
         Err(e) => return html_error(e, user.as_ref()),
@@ -117,25 +105,13 @@ pub async fn index(
             page_no + 1
         )
     });
-    let selected_dept = query
-        .department
-        .as_deref()
-        .and_then(|d| snap.department_code(d));
+    let selected_dept = query.department.as_deref().and_then(|d| snap.department_code(d));
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
     for it in &snap.items {
-        *counts
-            .entry(it.spec.handling_department.as_str())
-            .or_default() += 1;
+        *counts.entry(it.spec.handling_department.as_str()).or_default() += 1;
     }
     let t = IndexPage {
-        page: Page::new(
-            if searched {
-                "搜索结果"
-            } else {
-                "办事服务"
-            },
-            user.as_ref(),
-        ),
+        page: Page::new(if searched { "搜索结果" } else { "办事服务" }, user.as_ref()),
         q: query.q.clone().unwrap_or_default(),
         searched,
         total: hits.len(),
@@ -144,30 +120,14 @@ pub async fn index(
         departments: snap
             .departments
             .iter()
-            .map(|d| {
-                (
-                    d.code.clone(),
-                    d.name.clone(),
-                    selected_dept.as_deref() == Some(d.code.as_str()),
-                )
-            })
+            .map(|d| (d.code.clone(), d.name.clone(), selected_dept.as_deref() == Some(d.code.as_str())))
             .collect(),
-        kinds: ItemKind::ALL
-            .iter()
-            .map(|k| (k.code(), k.label_zh(), query.kind == Some(*k)))
-            .collect(),
-        levels: Level::ALL
-            .iter()
-            .map(|l| (l.code(), l.label_zh(), query.level == Some(*l)))
-            .collect(),
+        kinds: ItemKind::ALL.iter().map(|k| (k.code(), k.label_zh(), query.kind == Some(*k))).collect(),
+        levels: Level::ALL.iter().map(|l| (l.code(), l.label_zh(), query.level == Some(*l))).collect(),
         department_counts: snap
             .departments
             .iter()
-            .filter_map(|d| {
-                counts
-                    .get(d.code.as_str())
-                    .map(|n| (d.code.clone(), d.name.clone(), *n))
-            })
+            .filter_map(|d| counts.get(d.code.as_str()).map(|n| (d.code.clone(), d.name.clone(), *n)))
             .collect(),
     };
     render(&t)
@@ -210,16 +170,11 @@ pub struct GuideView {
 
 impl GuideView {
     /// The guide of a stored version.
-    pub fn new(
-        item: &onewindow_store::StoredItem,
-        snap: &crate::catalogue_cache::Snapshot,
-    ) -> GuideView {
+    pub fn new(item: &onewindow_store::StoredItem, snap: &crate::catalogue_cache::Snapshot) -> GuideView {
         let s = &item.spec;
         GuideView {
             code: s.code.clone(),
-            basic_code: onewindow_core::catalogue::ItemCode::parse(&s.code)
-                .map(|(c, _)| c.basic().to_string())
-                .unwrap_or_default(),
+            basic_code: onewindow_core::catalogue::ItemCode::parse(&s.code).map(|(c, _)| c.basic().to_string()).unwrap_or_default(),
             name: s.name.clone(),
             kind: s.kind.label_zh(),
             handling_type: s.handling_type.label_zh(),
@@ -239,40 +194,18 @@ impl GuideView {
             },
             fully_online: s.fully_online,
             not_online_reason: s.not_online_reason.clone().unwrap_or_default(),
-            levels: s
-                .levels
-                .iter()
-                .map(|l| l.label_zh())
-                .collect::<Vec<_>>()
-                .join("、"),
+            levels: s.levels.iter().map(|l| l.label_zh()).collect::<Vec<_>>().join("、"),
             inspection_required: s.inspection_required,
             status: s.status.label_zh(),
             cancelled: s.status == ItemStatus::Cancelled,
             version: item.version,
             current: item.current,
             saved_at: item.saved_at.chars().take(10).collect(),
-            sub_items: s
-                .sub_items
-                .iter()
-                .map(|x| (x.code.clone(), x.name.clone()))
-                .collect(),
+            sub_items: s.sub_items.iter().map(|x| (x.code.clone(), x.name.clone())).collect(),
             materials: s.materials.clone(),
-            fees: s
-                .fees
-                .iter()
-                .map(|f| (f.name.clone(), format_yuan(f.amount_fen), f.basis.clone()))
-                .collect(),
-            steps: s
-                .steps
-                .iter()
-                .map(|x| (x.name.clone(), x.actor.clone(), x.days))
-                .collect(),
-            joint: s
-                .joint_departments
-                .iter()
-                .map(|d| snap.department_name(d).to_string())
-                .collect::<Vec<_>>()
-                .join("、"),
+            fees: s.fees.iter().map(|f| (f.name.clone(), format_yuan(f.amount_fen), f.basis.clone())).collect(),
+            steps: s.steps.iter().map(|x| (x.name.clone(), x.actor.clone(), x.days)).collect(),
+            joint: s.joint_departments.iter().map(|d| snap.department_name(d).to_string()).collect::<Vec<_>>().join("、"),
             location: s.location.clone(),
             phone: s.phone.clone(),
         }
@@ -308,12 +241,9 @@ pub async fn item(
     .await;
     match result {
         Err(e) => html_error(e, user.as_ref()),
-        Ok((_, None)) => super::error_page(
-            StatusCode::NOT_FOUND,
-            user.as_ref(),
-            "未找到事项",
-            "该事项不存在或版本号有误，请返回首页重新查找。",
-        ),
+        Ok((_, None)) => {
+            super::error_page(StatusCode::NOT_FOUND, user.as_ref(), "未找到事项", "该事项不存在或版本号有误，请返回首页重新查找。")
+        }
         Ok((snap, Some(item))) => {
             let t = ItemPage {
                 page: Page::new(item.spec.name.clone(), user.as_ref()),
@@ -342,12 +272,7 @@ pub struct NextParam {
 
 /// `GET /login`.
 pub async fn login_form(MaybeUser(user): MaybeUser, Query(n): Query<NextParam>) -> Response {
-    render(&LoginPage {
-        page: Page::new("登录", user.as_ref()),
-        error: None,
-        next: n.next.unwrap_or_default(),
-        username: String::new(),
-    })
+    render(&LoginPage { page: Page::new("登录", user.as_ref()), error: None, next: n.next.unwrap_or_default(), username: String::new() })
 }
 
 /// The log-in form.
@@ -368,11 +293,7 @@ fn safe_next(next: &str) -> Option<&str> {
 pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
     match auth::log_in(&state, &form.username, &form.password, SessionKind::Cookie).await {
         Ok((user, token, _)) => {
-            let home = if user
-                .roles
-                .iter()
-                .any(|r| r.grants(Permission::EditCatalogue))
-            {
+            let home = if user.roles.iter().any(|r| r.grants(Permission::EditCatalogue)) {
                 "/admin/items"
             } else if user.roles.contains(&Role::Auditor) {
                 "/audit"
@@ -380,24 +301,11 @@ pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -
                 "/"
             };
             let to = safe_next(&form.next).unwrap_or(home).to_string();
-            let cookie = auth::session_cookie(
-                &token,
-                state.settings.session_hours,
-                state.settings.secure_cookies,
-            );
-            (
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, to), (header::SET_COOKIE, cookie)],
-            )
-                .into_response()
+            let cookie = auth::session_cookie(&token, state.settings.session_hours, state.settings.secure_cookies);
+            (StatusCode::SEE_OTHER, [(header::LOCATION, to), (header::SET_COOKIE, cookie)]).into_response()
         }
         Err(e) => {
-            let page = LoginPage {
-                page: Page::new("登录", None),
-                error: Some(e.detail),
-                next: form.next,
-                username: form.username,
-            };
+            let page = LoginPage { page: Page::new("登录", None), error: Some(e.detail), next: form.next, username: form.username };
             (e.status, render(&page)).into_response()
         }
     }
@@ -410,21 +318,13 @@ pub struct CsrfForm {
 }
 
 /// `POST /logout`.
-pub async fn logout(
-    State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
-    Form(form): Form<CsrfForm>,
-) -> Response {
+pub async fn logout(State(state): State<AppState>, MaybeUser(user): MaybeUser, Form(form): Form<CsrfForm>) -> Response {
     if let Some(u) = user {
         if let Err(r) = super::check_csrf(&u, form.csrf.as_deref()) {
             return r;
         }
         let role = u.user.roles.first().copied().unwrap_or(Role::Applicant);
-        if let Err(e) = state
-            .store
-            .delete_session(&auth::token_hash(&u.token), &state.actor(&u.user, role))
-            .await
-        {
+        if let Err(e) = state.store.delete_session(&auth::token_hash(&u.token), &state.actor(&u.user, role)).await {
             return html_error(e.into(), Some(&u));
         }
     }

@@ -20,13 +20,17 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let (store, _) = fresh_store(backend).await;
+    spawn_app_with_url(backend).await.0
+}
+
+/// A running app and the path or URL of its database.
+pub async fn spawn_app_with_url(backend: Backend) -> (TestApp, String) {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt().with_env_filter("info").with_test_writer().try_init();
+    }
+    let (store, url) = fresh_store(backend).await;
     let now = jiff::Timestamp::from_second(1_795_000_000).unwrap();
-    assert!(
-        onewindow_server::demo::seed(&store, PASSWORD, now)
-            .await
-            .unwrap()
-    );
+    assert!(onewindow_server::demo::seed(&store, PASSWORD, now).await.unwrap());
     let state = AppState::new(store.clone(), Clock::System, Settings::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -34,16 +38,25 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     tokio::spawn(onewindow_server::serve(listener, state, async move {
         let _ = rx.await;
     }));
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    TestApp {
-        base,
-        store,
-        backend,
-        http,
-        _shutdown: tx,
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    (TestApp { base, store, backend, http, _shutdown: tx }, url)
+}
+
+/// Runs SQL on the database behind the store's back, with the append-only triggers off, the
+/// way someone with direct database access would tamper with it.
+pub async fn tamper(backend: Backend, url: &str, sql: &str) {
+    use sqlx::Connection;
+    match backend {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
+            let all = format!("DROP TRIGGER IF EXISTS case_event_no_update; DROP TRIGGER IF EXISTS audit_log_no_update; {sql}");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(all)).execute(&mut c).await.unwrap();
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            let all = format!("ALTER TABLE case_event DISABLE TRIGGER case_event_no_change; {sql}");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(all)).execute(&mut c).await.unwrap();
+        }
     }
 }
 
@@ -54,18 +67,20 @@ impl TestApp {
 
     /// Logs in through the API and returns the bearer token.
     pub async fn token(&self, username: &str) -> String {
+        self.token_with(username, PASSWORD).await
+    }
+
+    /// Logs in with a password and returns the bearer token.
+    pub async fn token_with(&self, username: &str, password: &str) -> String {
         let r = self
             .http
             .post(self.url("/api/v1/session"))
-            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 201, "log in as {username}");
-        r.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
@@ -76,9 +91,7 @@ impl TestApp {
 
     /// The first item the public search returns for `q`.
     pub async fn first_item(&self, q: &str) -> Value {
-        let (status, body) = self
-            .get_json(&format!("/api/v1/items?q={}", urlencoding::encode(q)))
-            .await;
+        let (status, body) = self.get_json(&format!("/api/v1/items?q={}", urlencoding::encode(q))).await;
         assert_eq!(status, 200);
         body["items"][0].clone()
     }
@@ -87,23 +100,14 @@ impl TestApp {
 /// Asserts a problem document: status, content type, Chinese and English text, instance.
 pub async fn assert_problem(r: reqwest::Response, status: u16, kind: &str) -> Value {
     assert_eq!(r.status().as_u16(), status, "status");
-    let ct = r
-        .headers()
-        .get("content-type")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_string();
     assert_eq!(ct, "application/problem+json");
     let path = r.url().path().to_string();
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["type"], format!("/problems/{kind}"), "{body}");
     assert_eq!(body["status"], status);
     for f in ["title", "detail", "title_en", "detail_en"] {
-        assert!(
-            body[f].as_str().is_some_and(|s| !s.is_empty()),
-            "{f} missing in {body}"
-        );
+        assert!(body[f].as_str().is_some_and(|s| !s.is_empty()), "{f} missing in {body}");
     }
     assert_eq!(body["instance"], path);
     body

@@ -1,0 +1,723 @@
+//! Case pages: applying online, the window workstation, the back-office inbox, the case page
+//! with the actions each role may take, materials, printed notices, and public tracking.
+
+use super::{Page, check_csrf, error_page, html_error, render, see_other};
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::problem::ApiError;
+use crate::routes::cases::{
+    ActionBody, ApplicantInput, CompleteInspection, CompleteTask, MissingInput, SubmitCase, TrackView, finish_task, inbox as inbox_tasks,
+    load_detail, run, run_command, store_upload, submit, track_view,
+};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onewindow_core::case::{
+    ApplicantKind, Attachment, CaseState, Command, Correction, DeliveryMethod, InspectionKind, Opinion, Outcome, TaskKind,
+};
+use onewindow_core::catalogue::HandlingType;
+use onewindow_core::role::{Permission, Role};
+use onewindow_store::{CaseFilter, CaseRecord, CaseSummary, InspectionRecord, TaskRecord};
+use serde::Deserialize;
+
+const LIST_ROWS: i64 = 50;
+
+/// Text fields and files of a multipart form.
+struct Posted {
+    fields: Vec<(String, String)>,
+    files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl Posted {
+    fn get(&self, name: &str) -> String {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).collect()
+    }
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<Posted, ApiError> {
+    let mut p = Posted { fields: vec![], files: vec![] };
+    while let Some(field) = multipart.next_field().await.map_err(|e| ApiError::bad_request(format!("表单无法读取：{e}"), e.to_string()))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(String::from) {
+            Some(file_name) => {
+                let bytes =
+                    field.bytes().await.map_err(|_| ApiError::bad_request("文件过大或上传中断", "upload interrupted or too large"))?;
+                if !bytes.is_empty() {
+                    p.files.push((name, file_name, bytes.to_vec()));
+                }
+            }
+            None => p.fields.push((name, field.text().await.map_err(|e| ApiError::bad_request("表单无法读取", e.to_string()))?)),
+        }
+    }
+    Ok(p)
+}
+
+fn login_redirect(path: &str) -> Response {
+    axum::response::Redirect::to(&format!("/login?next={}", urlencoding::encode(path))).into_response()
+}
+
+fn problem_lines(e: &ApiError) -> Vec<String> {
+    match &e.errors {
+        Some(serde_json::Value::Array(list)) if !list.is_empty() => {
+            list.iter().filter_map(|x| x.get("message_zh").and_then(|m| m.as_str()).map(String::from)).collect()
+        }
+        _ => vec![e.detail.clone()],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    page: Page,
+    code_url: String,
+    item_name: String,
+    promised: u32,
+    materials: Vec<(String, bool, String)>,
+    commitment: bool,
+    is_clerk: bool,
+    errors: Vec<String>,
+    idempotency_key: String,
+    kind_person: bool,
+    applicant_name: String,
+    id_number: String,
+    phone: String,
+    address: String,
+    agent: String,
+}
+
+async fn apply_page(state: &AppState, user: &CurrentUser, code: &str, form: Option<&Posted>, errors: Vec<String>) -> Response {
+    let snap = match state.catalogue.get(&state.store).await {
+        Ok(s) => s,
+        Err(e) => return html_error(e.into(), Some(user)),
+    };
+    let Some(item) = snap.item(code) else {
+        return error_page(StatusCode::NOT_FOUND, Some(user), "未找到事项", "该事项不存在。");
+    };
+    let get = |f: &str| form.map(|p| p.get(f)).unwrap_or_default();
+    let t = ApplyPage {
+        page: Page::new(format!("申请：{}", item.spec.name), Some(user)),
+        code_url: super::code_url(code),
+        item_name: item.spec.name.clone(),
+        promised: item.spec.promised_limit_days,
+        materials: item.spec.materials.iter().map(|m| (m.name.clone(), m.required, m.note.clone())).collect(),
+        commitment: item.spec.handling_type == HandlingType::Commitment,
+        is_clerk: user.user.roles.contains(&Role::Clerk),
+        idempotency_key: form
+            .map(|p| p.get("idempotency_key"))
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| crate::auth::new_token()[..24].to_string()),
+        kind_person: get("applicant_kind") != "organisation",
+        applicant_name: get("applicant_name"),
+        id_number: get("id_number"),
+        phone: get("phone"),
+        address: get("address"),
+        agent: get("agent"),
+        errors,
+    };
+    let status = if t.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&t)).into_response()
+}
+
+fn may_apply(user: &CurrentUser) -> bool {
+    user.user.roles.iter().any(|r| matches!(r, Role::Applicant | Role::Clerk))
+}
+
+/// `GET /apply/{code}`.
+pub async fn apply_form(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path(code): Path<String>) -> Response {
+    let Some(user) = user else { return login_redirect(&format!("/apply/{}", super::code_url(&code))) };
+    if !may_apply(&user) {
+        return error_page(StatusCode::FORBIDDEN, Some(&user), "无权申请", "只有申请人或综合窗口人员可以提交申请。");
+    }
+    apply_page(&state, &user, &code, None, vec![]).await
+}
+
+/// `POST /apply/{code}`: stores the uploads, submits the application, shows the case.
+pub async fn apply(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path(code): Path<String>, multipart: Multipart) -> Response {
+    let Some(user) = user else { return login_redirect(&format!("/apply/{}", super::code_url(&code))) };
+    if !may_apply(&user) {
+        return error_page(StatusCode::FORBIDDEN, Some(&user), "无权申请", "只有申请人或综合窗口人员可以提交申请。");
+    }
+    let form = match read_form(multipart).await {
+        Ok(f) => f,
+        Err(e) => return html_error(e, Some(&user)),
+    };
+    if let Err(r) = check_csrf(&user, Some(&form.get("csrf"))) {
+        return r;
+    }
+    let snap = match state.catalogue.get(&state.store).await {
+        Ok(s) => s,
+        Err(e) => return html_error(e.into(), Some(&user)),
+    };
+    let Some(item) = snap.item(&code) else {
+        return error_page(StatusCode::NOT_FOUND, Some(&user), "未找到事项", "该事项不存在。");
+    };
+    let mut materials = Vec::new();
+    for (field, file_name, bytes) in &form.files {
+        let Some(i) = field.strip_prefix("file-").and_then(|i| i.parse::<usize>().ok()) else { continue };
+        let Some(requirement) = item.spec.materials.get(i) else { continue };
+        match store_upload(&state, &user, &requirement.kind, file_name, bytes).await {
+            Ok(m) => materials.push(Attachment { requirement: requirement.name.clone(), material_id: m.id }),
+            Err(e) => {
+                let lines = problem_lines(&e).into_iter().map(|l| format!("{}：{l}", requirement.name)).collect();
+                return apply_page(&state, &user, &code, Some(&form), lines).await;
+            }
+        }
+    }
+    let body = SubmitCase {
+        item_code: code.clone(),
+        applicant: ApplicantInput {
+            kind: if form.get("applicant_kind") == "organisation" { ApplicantKind::Organisation } else { ApplicantKind::Person },
+            name: form.get("applicant_name"),
+            id_number: form.get("id_number"),
+            phone: form.get("phone"),
+            address: form.get("address"),
+        },
+        channel: (!form.get("agent").is_empty()).then_some(onewindow_core::case::Channel::Agent),
+        agent: form.get("agent"),
+        form: serde_json::json!({"commitment": !form.get("commitment").is_empty()}),
+        materials,
+        service_point_id: None,
+    };
+    let key = form.get("idempotency_key");
+    match submit(&state, &user, body, Some(&key).filter(|k| !k.is_empty()).map(|k| k.as_str())).await {
+        Ok((view, _)) => see_other(&format!("/cases/{}?done=submitted", view.number)),
+        Err(e) if e.status.is_server_error() => html_error(e, Some(&user)),
+        Err(e) => apply_page(&state, &user, &code, Some(&form), problem_lines(&e)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases_list.html")]
+struct ListPage {
+    page: Page,
+    heading: String,
+    staff: bool,
+    number: String,
+    applicant: String,
+    states: Vec<(&'static str, &'static str, bool)>,
+    cases: Vec<CaseSummary>,
+    next: Option<String>,
+}
+
+/// Case list filters in the UI.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    number: Option<String>,
+    applicant: Option<String>,
+    state: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /cases`: "my cases" for applicants, the case search for staff.
+pub async fn list(State(state): State<AppState>, MaybeUser(user): MaybeUser, Query(q): Query<ListQuery>) -> Response {
+    let Some(user) = user else { return login_redirect("/cases") };
+    let staff = user.can(Permission::StaffArea);
+    let number: String = q.number.clone().unwrap_or_default().chars().filter(|c| c.is_ascii_digit()).collect();
+    if staff && number.len() == 19 {
+        return see_other(&format!("/cases/{number}"));
+    }
+    let state_filter = q.state.as_deref().and_then(CaseState::parse);
+    let mut f = CaseFilter {
+        state: state_filter,
+        applicant: q.applicant.clone().filter(|s| !s.trim().is_empty()),
+        before: q.cursor.clone().filter(|s| !s.is_empty()),
+        ..Default::default()
+    };
+    if !staff {
+        f.applicant_user_id = Some(user.user.id);
+    } else if user.user.roles.contains(&Role::Supervisor)
+        && !user
+            .user
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::Clerk | Role::Reviewer | Role::Leader | Role::Officer | Role::Auditor | Role::Sysadmin))
+    {
+        f.department = user.user.department_code.clone();
+    }
+    let cases = match state.store.list_cases(&f, LIST_ROWS).await {
+        Ok(c) => c,
+        Err(e) => return html_error(e.into(), Some(&user)),
+    };
+    let next = (cases.len() as i64 == LIST_ROWS).then(|| {
+        format!(
+            "/cases?state={}&applicant={}&cursor={}",
+            q.state.clone().unwrap_or_default(),
+            urlencoding::encode(&q.applicant.clone().unwrap_or_default()),
+            cases.last().map(|c| c.number.clone()).unwrap_or_default()
+        )
+    });
+    let t = ListPage {
+        page: Page::new(if staff { "办件查询" } else { "我的办件" }, Some(&user)),
+        heading: if staff { "办件查询".into() } else { "我的办件".into() },
+        staff,
+        number,
+        applicant: q.applicant.unwrap_or_default(),
+        states: CaseState::ALL.iter().map(|s| (s.code(), s.label_zh(), Some(*s) == state_filter)).collect(),
+        cases,
+        next,
+    };
+    render(&t)
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    page: Page,
+    c: CaseRecord,
+    id_masked: String,
+    channel: &'static str,
+    department: String,
+    delivery: &'static str,
+    message: Option<String>,
+    errors: Vec<String>,
+    documents: Vec<(String, &'static str)>,
+    c_materials: Vec<onewindow_store::CaseMaterial>,
+    missing: Vec<String>,
+    requirements: Vec<(String, bool)>,
+    tasks: Vec<TaskRecord>,
+    inspections: Vec<InspectionRecord>,
+    events: Vec<(String, &'static str, String, String, String)>,
+    departments: Vec<(String, String)>,
+    my_tasks: Vec<TaskRecord>,
+    open_inspection: Option<InspectionRecord>,
+    can_accept: bool,
+    can_resubmit: bool,
+    can_withdraw: bool,
+    can_order_inspection: bool,
+    can_decide: bool,
+    can_forward: bool,
+    can_reply: bool,
+    can_deliver: bool,
+    can_confirm: bool,
+}
+
+/// `?done=` after an action.
+#[derive(Debug, Deserialize)]
+pub struct DoneParam {
+    done: Option<String>,
+}
+
+fn done_message(done: &str) -> Option<String> {
+    Some(
+        match done {
+            "submitted" => "申请已提交。请记下办件编号和查询码，窗口受理后即开始计算承诺时限。",
+            "accept" => "已受理，已转入后台审查。请打印受理通知书交申请人。",
+            "accept-with-deficiency" => "已容缺受理。请打印容缺受理通知书，告知申请人补交期限。",
+            "request-correction" => "已出具一次性告知书。申请人补正后重新提交。",
+            "refuse" => "已作出不予受理决定。",
+            "resubmit" => "材料已提交。",
+            "withdraw" => "申请已撤回。",
+            "complete-task" => "意见已提交。",
+            "order-inspection" => "已安排现场核查。",
+            "complete-inspection" => "核查结果已记录。",
+            "decide" => "决定已作出，办理结果转综合窗口统一出件。",
+            "forward" => "已转报上级机关。",
+            "record-reply" => "上级机关答复已登记。",
+            "deliver" => "已送达。",
+            "confirm-receipt" => "已签收，办件办结。",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: Option<String>, errors: Vec<String>) -> Response {
+    let detail = match load_detail(state, user, number).await {
+        Ok(d) => d,
+        Err(e) => return html_error(e, Some(user)),
+    };
+    let snap = match state.catalogue.get(&state.store).await {
+        Ok(s) => s,
+        Err(e) => return html_error(e.into(), Some(user)),
+    };
+    let spec = state.store.item(&detail.case.item_code, Some(detail.case.item_version)).await.ok().flatten().map(|i| i.spec);
+    let c = &detail.case;
+    let roles = &user.user.roles;
+    let owner = c.applicant_user_id == Some(user.user.id);
+    let staff = user.can(Permission::StaffArea);
+    let events = if staff {
+        state
+            .store
+            .case_events(number)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| {
+                (
+                    e.at.chars().take(19).collect::<String>().replace('T', " "),
+                    crate::routes::cases::action_label(&e.action),
+                    e.actor,
+                    e.role,
+                    e.reason,
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let open_steps: Vec<&TaskRecord> = detail.tasks.iter().filter(|t| t.state == "open" && t.kind != TaskKind::PostCheck).collect();
+    let open_inspection = detail.inspections.iter().find(|i| i.state == "open").cloned();
+    let ready = open_steps.is_empty() && open_inspection.is_none() && c.state == CaseState::InReview;
+    let forwarding = spec.as_ref().is_some_and(|s| s.handling_type == HandlingType::Forwarding);
+    let my_tasks: Vec<TaskRecord> = detail
+        .tasks
+        .iter()
+        .filter(|t| t.state == "open")
+        .filter(|t| match t.kind {
+            TaskKind::Step => roles.contains(&Role::Reviewer),
+            TaskKind::Opinion => {
+                roles.contains(&Role::Reviewer)
+                    || (roles.contains(&Role::Supervisor) && user.user.department_code.as_deref() == Some(t.department.as_str()))
+            }
+            TaskKind::PostCheck => roles.contains(&Role::Supervisor) && user.user.department_code.as_deref() == Some(t.department.as_str()),
+        })
+        .cloned()
+        .collect();
+    let outstanding = c.deficiencies.iter().any(|d| !d.supplied);
+    let t = CasePage {
+        page: Page::new(format!("办件 {}", c.number), Some(user)),
+        id_masked: if staff || owner { c.applicant.id_number.clone() } else { String::new() },
+        channel: match c.channel.as_str() {
+            "window" => "窗口申请",
+            "agent" => "代办",
+            "kiosk" => "自助终端",
+            _ => "网上申请",
+        },
+        department: snap.department_name(&c.handling_department).to_string(),
+        delivery: match c.delivery_method.as_str() {
+            "express" => "快递送达",
+            "online" => "网上推送",
+            _ => "窗口领取",
+        },
+        message,
+        errors,
+        documents: detail.documents.iter().map(|d| (d.clone(), document_title(d))).collect(),
+        missing: detail.missing.clone(),
+        requirements: spec
+            .as_ref()
+            .map(|s| s.materials.iter().map(|m| (m.name.clone(), detail.missing.contains(&m.name))).collect())
+            .unwrap_or_default(),
+        can_accept: roles.contains(&Role::Clerk) && c.state == CaseState::Submitted,
+        can_resubmit: (owner || roles.contains(&Role::Clerk))
+            && (c.state == CaseState::CorrectionRequested || (outstanding && c.state.is_open())),
+        can_withdraw: owner && c.state.is_open(),
+        can_order_inspection: roles.contains(&Role::Reviewer) && c.state == CaseState::InReview && open_inspection.is_none(),
+        can_decide: roles.contains(&Role::Leader) && ready && !forwarding,
+        can_forward: roles.contains(&Role::Leader) && ready && forwarding,
+        can_reply: roles.iter().any(|r| matches!(r, Role::Reviewer | Role::Leader)) && c.state == CaseState::Forwarded,
+        can_deliver: roles.contains(&Role::Clerk) && matches!(c.state, CaseState::Approved | CaseState::Denied),
+        can_confirm: roles.contains(&Role::Clerk) && c.state == CaseState::Delivered,
+        departments: snap.departments.iter().map(|d| (d.code.clone(), d.name.clone())).collect(),
+        open_inspection: open_inspection.filter(|_| roles.contains(&Role::Reviewer)),
+        my_tasks,
+        c_materials: detail.materials.clone(),
+        tasks: detail.tasks.clone(),
+        inspections: detail.inspections.clone(),
+        events,
+        c: detail.case.clone(),
+    };
+    let status = if t.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&t)).into_response()
+}
+
+fn document_title(kind: &str) -> &'static str {
+    match kind {
+        "acceptance-notice" => "受理通知书",
+        "deficiency-notice" => "容缺受理通知书",
+        "correction-notice" => "补正材料通知书",
+        "refusal-decision" => "不予受理决定书",
+        "denial-decision" => "不予许可决定书",
+        _ => "文书",
+    }
+}
+
+/// `GET /cases/{number}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(number): Path<String>,
+    Query(d): Query<DoneParam>,
+) -> Response {
+    let Some(user) = user else { return login_redirect(&format!("/cases/{number}")) };
+    case_page(&state, &user, &number, d.done.as_deref().and_then(done_message), vec![]).await
+}
+
+/// `POST /cases/{number}`: every action of the case page, by its `action` field.
+pub async fn act(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path(number): Path<String>, multipart: Multipart) -> Response {
+    let Some(user) = user else { return login_redirect(&format!("/cases/{number}")) };
+    let form = match read_form(multipart).await {
+        Ok(f) => f,
+        Err(e) => return html_error(e, Some(&user)),
+    };
+    if let Err(r) = check_csrf(&user, Some(&form.get("csrf"))) {
+        return r;
+    }
+    let action = form.get("action");
+    match perform(&state, &user, &number, &action, &form).await {
+        Ok(()) => see_other(&format!("/cases/{number}?done={action}")),
+        Err(e) if e.status.is_server_error() || e.status == StatusCode::NOT_FOUND => html_error(e, Some(&user)),
+        Err(e) => case_page(&state, &user, &number, None, problem_lines(&e)).await,
+    }
+}
+
+async fn perform(state: &AppState, user: &CurrentUser, number: &str, action: &str, form: &Posted) -> Result<(), ApiError> {
+    let body = match action {
+        "complete-task" => {
+            let id = form.get("task_id").parse().map_err(|_| ApiError::bad_request("任务编号无效", "bad task id"))?;
+            let opinion = if form.get("opinion") == "reject" { Opinion::Reject } else { Opinion::Approve };
+            finish_task(state, user, id, CompleteTask { opinion, comment: form.get("comment") }).await?;
+            return Ok(());
+        }
+        "order-inspection" => {
+            let kind = match form.get("kind").as_str() {
+                "joint" => InspectionKind::Joint,
+                "commissioned" => InspectionKind::Commissioned,
+                _ => InspectionKind::Independent,
+            };
+            let command = Command::OrderInspection { kind, departments: form.all("departments"), note: form.get("note") };
+            run_command(state, user, Role::Reviewer, number, &command).await?;
+            return Ok(());
+        }
+        "complete-inspection" => {
+            let id: i64 = form.get("inspection_id").parse().map_err(|_| ApiError::bad_request("核查编号无效", "bad inspection id"))?;
+            let mut photos = Vec::new();
+            for (_, name, bytes) in form.files.iter().filter(|(f, _, _)| f == "photo") {
+                photos.push(store_upload(state, user, "site_photo", name, bytes).await?.id);
+            }
+            let body = CompleteInspection { findings: form.get("findings"), passed: !form.get("passed").is_empty(), photos };
+            let command =
+                Command::CompleteInspection { inspection_id: id, findings: body.findings, passed: body.passed, photos: body.photos };
+            run_command(state, user, Role::Reviewer, number, &command).await?;
+            return Ok(());
+        }
+        "accept-with-deficiency" => {
+            let days: u32 = form.get("deadline_days").parse().unwrap_or(5);
+            ActionBody {
+                missing: form.all("missing").into_iter().map(|m| MissingInput { material: m, deadline_days: days }).collect(),
+                ..Default::default()
+            }
+        }
+        "request-correction" => ActionBody {
+            corrections: form
+                .fields
+                .iter()
+                .filter_map(|(k, v)| {
+                    k.strip_prefix("correction:")
+                        .filter(|_| !v.trim().is_empty())
+                        .map(|m| Correction { material: m.to_string(), reason: v.trim().to_string() })
+                })
+                .collect(),
+            reason: form.get("reason"),
+            ..Default::default()
+        },
+        "resubmit" => {
+            let mut materials = Vec::new();
+            for (field, name, bytes) in &form.files {
+                let Some(requirement) = field.strip_prefix("file:") else { continue };
+                materials.push(Attachment {
+                    requirement: requirement.to_string(),
+                    material_id: store_upload(state, user, "", name, bytes).await?.id,
+                });
+            }
+            ActionBody { materials, ..Default::default() }
+        }
+        "decide" | "record-reply" => ActionBody {
+            outcome: Some(if form.get("outcome") == "denied" { Outcome::Denied } else { Outcome::Approved }),
+            reason: form.get("reason"),
+            legal_basis: form.get("legal_basis"),
+            reference: form.get("reference"),
+            ..Default::default()
+        },
+        "deliver" => ActionBody {
+            method: Some(match form.get("method").as_str() {
+                "express" => DeliveryMethod::Express,
+                "online" => DeliveryMethod::Online,
+                _ => DeliveryMethod::Window,
+            }),
+            ..Default::default()
+        },
+        _ => ActionBody {
+            comment: form.get("comment"),
+            reason: form.get("reason"),
+            legal_basis: form.get("legal_basis"),
+            to: form.get("to"),
+            reference: form.get("reference"),
+            ..Default::default()
+        },
+    };
+    run(state, user, number, action, body).await.map(|_| ())
+}
+
+/// `GET /materials/{id}`: a material, to the applicant who owns the case or staff.
+pub async fn material(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path(id): Path<i64>) -> Response {
+    let Some(user) = user else { return login_redirect(&format!("/materials/{id}")) };
+    let loaded = async {
+        let meta = state.store.material(id).await?;
+        let case = state.store.material_case(id).await?;
+        Ok::<_, onewindow_store::StoreError>((meta, case))
+    }
+    .await;
+    let (meta, case) = match loaded {
+        Ok(x) => x,
+        Err(e) => return html_error(e.into(), Some(&user)),
+    };
+    let Some(meta) = meta else { return error_page(StatusCode::NOT_FOUND, Some(&user), "未找到材料", "该材料不存在。") };
+    let allowed = meta.uploaded_by == user.user.id
+        || user.can(Permission::StaffArea)
+        || case.as_ref().is_some_and(|(_, owner)| *owner == Some(user.user.id));
+    if !allowed {
+        return error_page(StatusCode::FORBIDDEN, Some(&user), "无权查看", "您无权查看该材料。");
+    }
+    match state.store.material_content(id).await {
+        Ok(Some(bytes)) => {
+            ([(header::CONTENT_TYPE, meta.content_type), (header::CONTENT_DISPOSITION, "inline".to_string())], bytes).into_response()
+        }
+        Ok(None) => error_page(StatusCode::NOT_FOUND, Some(&user), "未找到材料", "该材料不存在。"),
+        Err(e) => html_error(e.into(), Some(&user)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk.html")]
+struct DeskPage {
+    page: Page,
+    point: String,
+    queue: Vec<CaseSummary>,
+    outgoing: Vec<CaseSummary>,
+}
+
+/// `GET /desk`: the window clerk's workstation — every department's applications waiting at
+/// this service point, oldest first, and results waiting to go out.
+pub async fn desk(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Response {
+    let Some(user) = user else { return login_redirect("/desk") };
+    if !user.user.roles.contains(&Role::Clerk) {
+        return error_page(StatusCode::FORBIDDEN, Some(&user), "无权访问", "综合窗口仅供窗口受理人员使用。");
+    }
+    let point = user.user.service_point_id;
+    let loaded = async {
+        let points = state.store.service_points().await?;
+        let queue = state
+            .store
+            .list_cases(
+                &CaseFilter { state: Some(CaseState::Submitted), service_point_id: point, oldest_first: true, ..Default::default() },
+                100,
+            )
+            .await?;
+        let mut outgoing =
+            state.store.list_cases(&CaseFilter { state: Some(CaseState::Approved), oldest_first: true, ..Default::default() }, 100).await?;
+        outgoing.extend(
+            state.store.list_cases(&CaseFilter { state: Some(CaseState::Denied), oldest_first: true, ..Default::default() }, 100).await?,
+        );
+        Ok::<_, onewindow_store::StoreError>((points, queue, outgoing))
+    }
+    .await;
+    match loaded {
+        Ok((points, queue, outgoing)) => {
+            let name = points.iter().find(|p| Some(p.id) == point).map(|p| p.name.clone()).unwrap_or_else(|| "全部服务网点".into());
+            render(&DeskPage { page: Page::new("综合窗口", Some(&user)), point: name, queue, outgoing })
+        }
+        Err(e) => html_error(e.into(), Some(&user)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    page: Page,
+    tasks: Vec<TaskRecord>,
+    is_leader: bool,
+    ready: Vec<CaseSummary>,
+}
+
+/// `GET /inbox`: tasks for reviewers and departments; cases ready for decision for leaders.
+pub async fn inbox(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Response {
+    let Some(user) = user else { return login_redirect("/inbox") };
+    let is_leader = user.user.roles.contains(&Role::Leader);
+    let tasks = match inbox_tasks(&state, &user, None).await {
+        Ok(t) => t,
+        Err(e) => return html_error(e, Some(&user)),
+    };
+    let mut ready = Vec::new();
+    if is_leader {
+        let in_review = state
+            .store
+            .list_cases(&CaseFilter { state: Some(CaseState::InReview), oldest_first: true, ..Default::default() }, 200)
+            .await
+            .unwrap_or_default();
+        for c in in_review {
+            let open = state
+                .store
+                .case_tasks(&c.number)
+                .await
+                .unwrap_or_default()
+                .iter()
+                .any(|t| t.state == "open" && t.kind != TaskKind::PostCheck);
+            let inspecting = state.store.case_inspections(&c.number).await.unwrap_or_default().iter().any(|i| i.state == "open");
+            if !open && !inspecting {
+                ready.push(c);
+            }
+        }
+    }
+    render(&InboxPage {
+        page: Page::new("待办任务", Some(&user)),
+        tasks: tasks.into_iter().filter(|t| t.kind != TaskKind::PostCheck || !is_leader).collect(),
+        is_leader,
+        ready,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    page: Page,
+    number: String,
+    code: String,
+    not_found: bool,
+    view: Option<TrackView>,
+}
+
+/// `?number=&code=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct TrackParams {
+    number: Option<String>,
+    code: Option<String>,
+}
+
+/// `GET /track`: public progress by case number and query code; no log-in.
+pub async fn track(State(state): State<AppState>, MaybeUser(user): MaybeUser, Query(p): Query<TrackParams>) -> Response {
+    let (number, code) = (p.number.unwrap_or_default(), p.code.unwrap_or_default());
+    let view = if number.is_empty() || code.is_empty() {
+        None
+    } else {
+        match track_view(&state, &number, &code).await {
+            Ok(v) => v,
+            Err(e) => return html_error(e, user.as_ref()),
+        }
+    };
+    let not_found = !number.is_empty() && !code.is_empty() && view.is_none();
+    let t = TrackPage { page: Page::new("办件进度查询", user.as_ref()), number, code, not_found, view };
+    let status = if not_found { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    (status, render(&t)).into_response()
+}
+
+/// `GET /cases/{number}/documents/{kind}.pdf`: the printable notice.
+pub async fn document(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path((number, file)): Path<(String, String)>) -> Response {
+    let Some(user) = user else { return login_redirect(&format!("/cases/{number}")) };
+    match crate::documents::render(&state, &user, &number, &file).await {
+        Ok(pdf) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, format!("inline; filename=\"{number}-{file}\"")),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(e) => html_error(e, Some(&user)),
+    }
+}

@@ -1,0 +1,534 @@
+//! Cases end to end over HTTP, on SQLite and PostgreSQL: every branch of acceptance,
+//! examination, decision and delivery, the rules the core enforces, and the audit chain.
+
+mod common;
+
+use common::{TestApp, assert_problem, spawn_app};
+use onewindow_store::testing::BACKENDS;
+use serde_json::{Value, json};
+
+const PERSON: (&str, &str) = ("张三丰", "11010519491231002X");
+
+struct Actors {
+    applicant: String,
+    clerk: String,
+    reviewer: String,
+    leader: String,
+}
+
+async fn actors(app: &TestApp) -> Actors {
+    Actors {
+        applicant: app.token("applicant").await,
+        clerk: app.token("clerk").await,
+        reviewer: app.token("reviewer").await,
+        leader: app.token("leader").await,
+    }
+}
+
+async fn item_named(app: &TestApp, name: &str) -> Value {
+    let code = app.first_item(name).await["code"].as_str().unwrap().to_string();
+    let (_, item) = app.get_json(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(item["name"], name);
+    item
+}
+
+/// Uploads a small PDF for `requirement` and returns the attachment.
+async fn upload(app: &TestApp, token: &str, requirement: &str, kind: &str) -> Value {
+    let pdf = format!("%PDF-1.4\n% {requirement} {}\n", rand::random::<u64>()).into_bytes();
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind.to_string())
+        .part("file", reqwest::multipart::Part::bytes(pdf).file_name("scan.pdf"));
+    let r = app.http.post(app.url("/api/v1/materials")).bearer_auth(token).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 201, "upload {requirement}");
+    let body: Value = r.json().await.unwrap();
+    json!({"requirement": requirement, "material_id": body["id"]})
+}
+
+/// Submits an application for `item` with every required material except those in `leave_out`.
+async fn submit(app: &TestApp, token: &str, item: &Value, leave_out: &[&str], extra_form: Value) -> Value {
+    let mut materials = Vec::new();
+    for m in item["materials"].as_array().unwrap() {
+        let name = m["name"].as_str().unwrap();
+        if m["required"].as_bool().unwrap() && !leave_out.contains(&name) {
+            materials.push(upload(app, token, name, m.get("kind").and_then(|k| k.as_str()).unwrap_or("")).await);
+        }
+    }
+    let body = json!({
+        "item_code": item["code"],
+        "applicant": {"kind": "person", "name": PERSON.0, "id_number": PERSON.1, "phone": "13800000000", "address": "示范区人民路1号"},
+        "form": extra_form,
+        "materials": materials,
+    });
+    let r = app.http.post(app.url("/api/v1/cases")).bearer_auth(token).json(&body).send().await.unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["state"], "submitted");
+    v
+}
+
+/// The text of a PDF, by poppler's pdftotext.
+fn pdf_text(pdf: &[u8]) -> String {
+    let path = onewindow_store::testing::temp_dir("onewindow_pdf").join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils) is installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn act(app: &TestApp, token: &str, number: &str, action: &str, body: Value) -> reqwest::Response {
+    app.http.post(app.url(&format!("/api/v1/cases/{number}/{action}"))).bearer_auth(token).json(&body).send().await.unwrap()
+}
+
+async fn ok(app: &TestApp, token: &str, number: &str, action: &str, body: Value) -> Value {
+    let r = act(app, token, number, action, body).await;
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{action}: {v}");
+    v
+}
+
+async fn case(app: &TestApp, token: &str, number: &str) -> Value {
+    let r = app.http.get(app.url(&format!("/api/v1/cases/{number}"))).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+/// Completes every open task of the case with `approve`, as the reviewer.
+async fn complete_open_tasks(app: &TestApp, reviewer: &str, number: &str) -> usize {
+    let mut done = 0;
+    loop {
+        let c = case(app, reviewer, number).await;
+        let open: Vec<i64> = c["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["state"] == "open" && t["kind"] != "post_check")
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        if open.is_empty() {
+            return done;
+        }
+        for id in open {
+            let r = app
+                .http
+                .post(app.url(&format!("/api/v1/tasks/{id}/complete")))
+                .bearer_auth(reviewer)
+                .json(&json!({"opinion": "approve", "comment": "符合条件"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+            done += 1;
+        }
+    }
+}
+
+#[tokio::test]
+async fn apply_accept_examine_decide_deliver_track() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "林木采伐许可证核发").await;
+        let sub = submit(&app, &a.applicant, &item, &[], json!({"purpose": "自留山采伐"})).await;
+        let number = sub["number"].as_str().unwrap().to_string();
+        assert_eq!(number.len(), 19);
+        assert!(sub["missing"].as_array().unwrap().is_empty());
+
+        // The window's queue lists it; the clerk accepts.
+        let (_, queue) = {
+            let r = app.http.get(app.url("/api/v1/cases?state=submitted")).bearer_auth(&a.clerk).send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        };
+        assert!(queue["cases"].as_array().unwrap().iter().any(|c| c["number"] == number.as_str()));
+        let accepted = ok(&app, &a.clerk, &number, "accept", json!({"comment": "材料齐全"})).await;
+        assert_eq!(accepted["state"], "in_review");
+        assert!(accepted["due_date"].as_str().is_some());
+
+        // Two review steps (审查, 现场核查), then the leader decides.
+        let r = act(&app, &a.leader, &number, "decide", json!({"outcome": "approved"})).await;
+        assert_problem(r, 409, "conflict").await;
+        assert_eq!(complete_open_tasks(&app, &a.reviewer, &number).await, 2);
+        let decided = ok(&app, &a.leader, &number, "decide", json!({"outcome": "approved", "reason": "符合条件"})).await;
+        assert_eq!(decided["state"], "approved");
+        // The acceptance notice is a real PDF with the case number, the item and the query code.
+        let r = app
+            .http
+            .get(app.url(&format!("/api/v1/cases/{number}/documents/acceptance-notice.pdf")))
+            .bearer_auth(&a.clerk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        let text = pdf_text(&pdf);
+        for needle in ["受理通知书", number.as_str(), "林木采伐许可证核发", sub["query_code"].as_str().unwrap()] {
+            assert!(text.contains(needle), "{needle} missing from the notice: {text}");
+        }
+        let r = app
+            .http
+            .get(app.url(&format!("/api/v1/cases/{number}/documents/refusal-decision.pdf")))
+            .bearer_auth(&a.clerk)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, 404, "not-found").await;
+        let closed = ok(&app, &a.clerk, &number, "deliver", json!({"method": "window"})).await;
+        assert_eq!(closed["state"], "closed");
+
+        // Tracking shows the whole path to anyone with the number and code, masked.
+        let (status, t) = app.get_json(&format!("/api/v1/track?number={number}&code={}", sub["query_code"].as_str().unwrap())).await;
+        assert_eq!(status, 200);
+        assert_eq!(t["state"], "closed");
+        assert_eq!(t["applicant"], "张*丰");
+        assert!(!t.to_string().contains(PERSON.1), "no identity number in public tracking");
+        let labels: Vec<&str> = t["steps"].as_array().unwrap().iter().map(|s| s["label"].as_str().unwrap()).collect();
+        assert_eq!(labels.first(), Some(&"提交申请"));
+        assert!(labels.contains(&"受理") && labels.contains(&"准予许可") && labels.contains(&"送达"), "{labels:?}");
+        let (status, _) = app.get_json(&format!("/api/v1/track?number={number}&code=ZZZZZZ")).await;
+        assert_eq!(status, 404);
+
+        // The log: who, role, when, action, item version; hash-chained; verified.
+        let events: Value = app
+            .http
+            .get(app.url(&format!("/api/v1/cases/{number}/events")))
+            .bearer_auth(&a.clerk)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let events = events.as_array().unwrap();
+        assert_eq!(events[0]["action"], "submit");
+        assert!(events.iter().all(|e| e["item_version"] == item["version"]));
+        for w in events.windows(2) {
+            assert_eq!(w[1]["prev_hash"], w[0]["hash"]);
+        }
+        assert_eq!(app.store.verify_case_chains().await.unwrap().first_broken, None);
+        // Applicants do not read the internal log.
+        let r = app.http.get(app.url(&format!("/api/v1/cases/{number}/events"))).bearer_auth(&a.applicant).send().await.unwrap();
+        assert_problem(r, 403, "forbidden").await;
+        // The applicant sees the case among theirs.
+        let mine: Value = app.http.get(app.url("/api/v1/cases")).bearer_auth(&a.applicant).send().await.unwrap().json().await.unwrap();
+        assert_eq!(mine["cases"].as_array().unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn retries_with_the_same_key_make_one_case_and_bad_ids_are_refused() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "乡村兽医登记许可").await;
+        let body =
+            json!({"item_code": item["code"], "applicant": {"kind": "person", "name": PERSON.0, "id_number": PERSON.1}, "materials": []});
+        let send = |key: &'static str| {
+            app.http.post(app.url("/api/v1/cases")).bearer_auth(&a.applicant).header("Idempotency-Key", key).json(&body).send()
+        };
+        let first = send("retry-1").await.unwrap();
+        assert_eq!(first.status(), 201);
+        let first: Value = first.json().await.unwrap();
+        let again = send("retry-1").await.unwrap();
+        assert_eq!(again.status(), 200);
+        let again: Value = again.json().await.unwrap();
+        assert_eq!(first["number"], again["number"]);
+        assert_eq!(first["missing"].as_array().unwrap().len(), 3, "missing materials are listed, not refused");
+        let other = send("retry-2").await.unwrap();
+        assert_eq!(other.status(), 201);
+
+        let bad = json!({"item_code": item["code"], "applicant": {"kind": "person", "name": PERSON.0, "id_number": "110105194912310021"}});
+        let r = app.http.post(app.url("/api/v1/cases")).bearer_auth(&a.applicant).json(&bad).send().await.unwrap();
+        let p = assert_problem(r, 422, "validation").await;
+        assert!(p["errors"][0]["message_zh"].as_str().unwrap().contains("校验位"), "{p}");
+        let bad =
+            json!({"item_code": item["code"], "applicant": {"kind": "organisation", "name": "某公司", "id_number": "91350100M000100Y44"}});
+        let r = app.http.post(app.url("/api/v1/cases")).bearer_auth(&a.applicant).json(&bad).send().await.unwrap();
+        assert_problem(r, 422, "validation").await;
+        // Reviewers do not submit applications.
+        let r = app.http.post(app.url("/api/v1/cases")).bearer_auth(&a.reviewer).json(&body).send().await.unwrap();
+        assert_problem(r, 403, "forbidden").await;
+    }
+}
+
+#[tokio::test]
+async fn deficiency_acceptance_blocks_approval_until_supplied() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "乡村兽医登记许可").await;
+        let missing =
+            item["materials"].as_array().unwrap().iter().find(|m| m["required"] == true).unwrap()["name"].as_str().unwrap().to_string();
+        let sub = submit(&app, &a.applicant, &item, &[&missing], json!({})).await;
+        let number = sub["number"].as_str().unwrap();
+        assert_eq!(sub["missing"], json!([missing]));
+        let r = act(&app, &a.clerk, number, "accept", json!({})).await;
+        let p = assert_problem(r, 422, "validation").await;
+        assert!(p["errors"][0]["message_zh"].as_str().unwrap().contains(&missing));
+        let v = ok(&app, &a.clerk, number, "accept-with-deficiency", json!({"missing": [{"material": missing, "deadline_days": 5}]})).await;
+        assert_eq!(v["state"], "in_review");
+        complete_open_tasks(&app, &a.reviewer, number).await;
+        let r = act(&app, &a.leader, number, "decide", json!({"outcome": "approved"})).await;
+        let p = assert_problem(r, 409, "conflict").await;
+        assert!(p["detail"].as_str().unwrap().contains("容缺材料"), "{p}");
+        let m = upload(&app, &a.applicant, &missing, "").await;
+        ok(&app, &a.applicant, number, "resubmit", json!({"materials": [m]})).await;
+        let c = case(&app, &a.clerk, number).await;
+        assert_eq!(c["deficiencies"][0]["supplied"], true);
+        assert!(c["documents"].as_array().unwrap().contains(&json!("deficiency-notice")));
+        ok(&app, &a.leader, number, "decide", json!({"outcome": "approved"})).await;
+    }
+}
+
+#[tokio::test]
+async fn one_time_correction_then_resubmission_and_refusal() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "乡村兽医登记许可").await;
+        let sub = submit(&app, &a.applicant, &item, &[], json!({})).await;
+        let number = sub["number"].as_str().unwrap();
+        let corrections = json!({"corrections": [{"material": "身份证明", "reason": "复印件不清晰，请提供清晰复印件"}], "reason": ""});
+        assert_eq!(ok(&app, &a.clerk, number, "request-correction", corrections.clone()).await["state"], "correction_requested");
+        // While waiting for the applicant nothing else happens.
+        assert_problem(act(&app, &a.clerk, number, "accept", json!({})).await, 409, "conflict").await;
+        ok(&app, &a.applicant, number, "resubmit", json!({"materials": []})).await;
+        // A second notice must say why the first was not complete.
+        let r = act(&app, &a.clerk, number, "request-correction", corrections).await;
+        assert_problem(r, 422, "validation").await;
+        let second = json!({"corrections": [{"material": "身份证明", "reason": "需原件核验"}], "reason": "首次告知遗漏了原件核验要求"});
+        ok(&app, &a.clerk, number, "request-correction", second).await;
+        let c = case(&app, &a.clerk, number).await;
+        assert_eq!(c["correction_rounds"], 2);
+        ok(&app, &a.applicant, number, "resubmit", json!({})).await;
+
+        // Refusal needs reason and legal basis; afterwards every action is a 409 naming the state.
+        assert_problem(act(&app, &a.clerk, number, "refuse", json!({"reason": "不属于本机关职权范围"})).await, 422, "validation").await;
+        let refused = ok(
+            &app,
+            &a.clerk,
+            number,
+            "refuse",
+            json!({"reason": "申请事项不属于本机关职权范围", "legal_basis": "《中华人民共和国行政许可法》第三十二条第一款第（二）项"}),
+        )
+        .await;
+        assert_eq!(refused["state"], "refused");
+        let p = assert_problem(act(&app, &a.clerk, number, "accept", json!({})).await, 409, "conflict").await;
+        assert_eq!(p["errors"]["state"], "refused");
+        assert_eq!(p["errors"]["action"], "accept");
+        assert!(p["detail"].as_str().unwrap().contains("不予受理"));
+        let c = case(&app, &a.clerk, number).await;
+        assert!(c["documents"].as_array().unwrap().contains(&json!("refusal-decision")));
+    }
+}
+
+#[tokio::test]
+async fn joint_opinions_inspection_and_denial() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "企业投资项目核准").await;
+        let sub = submit(&app, &a.applicant, &item, &[], json!({})).await;
+        let number = sub["number"].as_str().unwrap();
+        ok(&app, &a.clerk, number, "accept", json!({})).await;
+
+        // An inspection pauses examination until its findings are in.
+        let r = app
+            .http
+            .post(app.url(&format!("/api/v1/cases/{number}/inspections")))
+            .bearer_auth(&a.reviewer)
+            .json(&json!({"kind": "joint", "departments": ["zrzyfj"], "note": "核查项目选址"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let c = case(&app, &a.reviewer, number).await;
+        assert_eq!(c["state"], "inspecting");
+        let inspection = c["inspections"][0]["id"].as_i64().unwrap();
+        let photo = upload(&app, &a.reviewer, "现场照片", "").await["material_id"].as_i64().unwrap();
+        let r = app
+            .http
+            .post(app.url(&format!("/api/v1/inspections/{inspection}/complete")))
+            .bearer_auth(&a.reviewer)
+            .json(&json!({"findings": "选址与规划一致", "passed": true, "photos": [photo]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(case(&app, &a.reviewer, number).await["inspections"][0]["photos"], json!([photo]));
+
+        // The review step, then parallel opinions of the two joint departments.
+        let c = case(&app, &a.reviewer, number).await;
+        let step = c["tasks"].as_array().unwrap().iter().find(|t| t["state"] == "open").unwrap()["id"].as_i64().unwrap();
+        app.http
+            .post(app.url(&format!("/api/v1/tasks/{step}/complete")))
+            .bearer_auth(&a.reviewer)
+            .json(&json!({"opinion": "approve"}))
+            .send()
+            .await
+            .unwrap();
+        let c = case(&app, &a.reviewer, number).await;
+        assert_eq!(c["state"], "awaiting_opinions");
+        let opinions: Vec<i64> =
+            c["tasks"].as_array().unwrap().iter().filter(|t| t["kind"] == "opinion").map(|t| t["id"].as_i64().unwrap()).collect();
+        assert_eq!(opinions.len(), 2);
+        let inbox: Value =
+            app.http.get(app.url("/api/v1/tasks?mine=true")).bearer_auth(&a.reviewer).send().await.unwrap().json().await.unwrap();
+        assert!(inbox.as_array().unwrap().iter().any(|t| t["id"] == opinions[0]));
+        let r = app
+            .http
+            .post(app.url(&format!("/api/v1/tasks/{}/complete", opinions[0])))
+            .bearer_auth(&a.reviewer)
+            .json(&json!({"opinion": "reject"}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, 422, "validation").await;
+        app.http
+            .post(app.url(&format!("/api/v1/tasks/{}/complete", opinions[0])))
+            .bearer_auth(&a.reviewer)
+            .json(&json!({"opinion": "reject", "comment": "占用基本农田"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(case(&app, &a.reviewer, number).await["state"], "awaiting_opinions", "one opinion still out");
+        app.http
+            .post(app.url(&format!("/api/v1/tasks/{}/complete", opinions[1])))
+            .bearer_auth(&a.reviewer)
+            .json(&json!({"opinion": "approve"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(case(&app, &a.reviewer, number).await["state"], "in_review");
+
+        // Clerks and reviewers do not decide; a denial needs reasons and legal basis.
+        assert_problem(act(&app, &a.clerk, number, "decide", json!({"outcome": "denied"})).await, 403, "forbidden").await;
+        assert_problem(act(&app, &a.reviewer, number, "decide", json!({"outcome": "denied"})).await, 403, "forbidden").await;
+        assert_problem(
+            act(&app, &a.leader, number, "decide", json!({"outcome": "denied", "reason": "项目占用基本农田"})).await,
+            422,
+            "validation",
+        )
+        .await;
+        let denied = ok(
+            &app,
+            &a.leader,
+            number,
+            "decide",
+            json!({"outcome": "denied", "reason": "项目占用永久基本农田", "legal_basis": "《中华人民共和国土地管理法》第三十五条"}),
+        )
+        .await;
+        assert_eq!(denied["state"], "denied");
+        let c = case(&app, &a.clerk, number).await;
+        assert!(c["documents"].as_array().unwrap().contains(&json!("denial-decision")));
+        assert_eq!(c["decided_by"], "leader");
+
+        // Express delivery books the local courier; the signature closes the case.
+        let sent = ok(&app, &a.clerk, number, "deliver", json!({"method": "express"})).await;
+        assert_eq!(sent["state"], "delivered");
+        assert!(sent["tracking_number"].as_str().unwrap().starts_with("OW"));
+        assert_eq!(ok(&app, &a.clerk, number, "confirm-receipt", json!({})).await["state"], "closed");
+    }
+}
+
+#[tokio::test]
+async fn filing_commitment_and_forwarding_items() {
+    let app = spawn_app(onewindow_store::Backend::Sqlite).await;
+    let a = actors(&app).await;
+    let filing = item_named(&app, "演出场所经营单位备案").await;
+    let n = submit(&app, &a.applicant, &filing, &[], json!({})).await["number"].as_str().unwrap().to_string();
+    assert_eq!(ok(&app, &a.clerk, &n, "accept", json!({})).await["state"], "approved", "a filing is registered on acceptance");
+
+    let commitment = item_named(&app, "粮食收购资格认定").await;
+    let n = submit(&app, &a.applicant, &commitment, &[], json!({})).await["number"].as_str().unwrap().to_string();
+    assert_problem(act(&app, &a.clerk, &n, "accept", json!({})).await, 422, "validation").await;
+    let n = submit(&app, &a.applicant, &commitment, &[], json!({"commitment": true})).await["number"].as_str().unwrap().to_string();
+    let v = ok(&app, &a.clerk, &n, "accept", json!({})).await;
+    assert_eq!(v["state"], "approved");
+    let c = case(&app, &a.clerk, &n).await;
+    assert_eq!(c["tasks"][0]["kind"], "post_check", "a later check is scheduled");
+
+    let forwarding = item_named(&app, "国家二级保护野生植物采集审批（林业类，初审）").await;
+    let n = submit(&app, &a.applicant, &forwarding, &[], json!({})).await["number"].as_str().unwrap().to_string();
+    ok(&app, &a.clerk, &n, "accept", json!({})).await;
+    complete_open_tasks(&app, &a.reviewer, &n).await;
+    assert_problem(act(&app, &a.leader, &n, "decide", json!({"outcome": "approved"})).await, 422, "validation").await;
+    assert_eq!(
+        ok(&app, &a.leader, &n, "forward", json!({"to": "示范市林业局", "reference": "示审转〔2026〕12号"})).await["state"],
+        "forwarded"
+    );
+    assert_eq!(
+        ok(&app, &a.reviewer, &n, "record-reply", json!({"outcome": "approved", "reference": "示市林复〔2026〕3号"})).await["state"],
+        "approved"
+    );
+}
+
+#[tokio::test]
+async fn withdrawal_materials_reuse_and_privacy() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        // A second applicant account may not touch the first applicant's case.
+        let admin = app.token("sysadmin").await;
+        let r = app
+            .http
+            .post(app.url("/api/v1/users"))
+            .bearer_auth(&admin)
+            .json(&json!({"username": "citizen2", "display_name": "李四", "password": "citizen2-password", "roles": ["applicant"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let other = app.token_with("citizen2", "citizen2-password").await;
+
+        let item = item_named(&app, "狩猎证核发").await;
+        let sub = submit(&app, &a.applicant, &item, &[], json!({})).await;
+        let number = sub["number"].as_str().unwrap();
+        assert_problem(act(&app, &other, number, "withdraw", json!({"reason": "x"})).await, 403, "forbidden").await;
+        let r = app.http.get(app.url(&format!("/api/v1/cases/{number}"))).bearer_auth(&other).send().await.unwrap();
+        assert_problem(r, 403, "forbidden").await;
+        ok(&app, &a.clerk, number, "accept", json!({})).await;
+
+        // The id_card material was verified at acceptance: the next application that needs it reuses it.
+        let second_item = item_named(&app, "乡村兽医登记许可").await;
+        let sub2 = submit(&app, &a.applicant, &second_item, &["身份证明"], json!({})).await;
+        let needs_id = second_item["materials"].as_array().unwrap().iter().any(|m| m["kind"] == "id_card" && m["name"] == "身份证明");
+        let c = case(&app, &a.clerk, sub2["number"].as_str().unwrap()).await;
+        if needs_id {
+            let reused: Vec<&Value> = c["materials"].as_array().unwrap().iter().filter(|m| m["source"] == "reused").collect();
+            assert_eq!(reused.len(), 1, "{c}");
+            assert!(sub2["missing"].as_array().unwrap().is_empty(), "{sub2}");
+        }
+
+        // Withdrawal while open, with a reason; not after.
+        assert_problem(act(&app, &a.applicant, number, "withdraw", json!({})).await, 422, "validation").await;
+        assert_eq!(ok(&app, &a.applicant, number, "withdraw", json!({"reason": "暂不需要"})).await["state"], "withdrawn");
+        assert_problem(act(&app, &a.applicant, number, "withdraw", json!({"reason": "again"})).await, 409, "conflict").await;
+        let c = case(&app, &a.clerk, number).await;
+        assert!(c["tasks"].as_array().unwrap().iter().all(|t| t["state"] != "open"), "a withdrawn case leaves no open task");
+
+        // Uploads: refused types and empty files say why.
+        let form = reqwest::multipart::Form::new()
+            .text("kind", "")
+            .part("file", reqwest::multipart::Part::bytes(b"MZ\x90\x00 not a document".to_vec()).file_name("virus.exe"));
+        let r = app.http.post(app.url("/api/v1/materials")).bearer_auth(&a.applicant).multipart(form).send().await.unwrap();
+        let p = assert_problem(r, 422, "validation").await;
+        assert!(p["errors"][0]["message_zh"].as_str().unwrap().contains("PDF"));
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_case_log_is_detected() {
+    for backend in BACKENDS {
+        let (app, url) = common::spawn_app_with_url(backend).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "狩猎证核发").await;
+        let number = submit(&app, &a.applicant, &item, &[], json!({})).await["number"].as_str().unwrap().to_string();
+        ok(&app, &a.clerk, &number, "accept", json!({})).await;
+        assert_eq!(app.store.verify_case_chains().await.unwrap().first_broken, None);
+        common::tamper(backend, &url, &format!("UPDATE case_event SET reason = '篡改' WHERE case_number = '{number}' AND seq = 2")).await;
+        let check = app.store.verify_case_chains().await.unwrap();
+        assert_eq!(check.first_broken, Some((number.clone(), 2)), "{backend:?}");
+    }
+}

@@ -1,0 +1,929 @@
+//! Cases on disk: submission (with idempotency keys and reuse of verified materials),
+//! commands applied in one transaction each, the per-case hash-chained event log, tasks,
+//! inspections, lists for the window and the back office, and the public tracking view.
+
+use crate::{Actor, Backend, Result, Store, StoreError, time};
+use onewindow_core::calendar::Calendar;
+use onewindow_core::case::{
+    Applicant, ApplicantKind, Attachment, CaseError, CaseFile, CaseNumber, CaseState, Change, Channel, Command, Context, Correction,
+    Deficiency, OpenTask, TaskKind, execute,
+};
+use onewindow_core::catalogue::ItemSpec;
+use onewindow_core::role::Role;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// Largest page of a case list.
+pub const CASE_PAGE_MAX: i64 = 200;
+
+/// `id, kind, file_name, content_type, size_bytes, sha256, uploaded_by, owner_id_number, verified_by`.
+type MaterialRow = (i64, String, String, String, i64, String, i64, Option<String>, Option<String>);
+
+/// A material as stored (without its bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MaterialMeta {
+    /// Identifier.
+    pub id: i64,
+    /// Type key (`business_licence`…), empty when item-specific.
+    pub kind: String,
+    /// Original file name.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Size.
+    pub size_bytes: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Who uploaded it.
+    pub uploaded_by: i64,
+    /// Identity number or credit code of the applicant it belongs to, once attached to a case.
+    pub owner_id_number: Option<String>,
+    /// Who verified it (at acceptance), if anyone.
+    pub verified_by: Option<String>,
+}
+
+/// A material to store.
+pub struct NewMaterial<'a> {
+    /// Uploader.
+    pub uploaded_by: i64,
+    /// Type key.
+    pub kind: &'a str,
+    /// File name.
+    pub file_name: &'a str,
+    /// MIME type.
+    pub content_type: &'a str,
+    /// Bytes.
+    pub content: &'a [u8],
+}
+
+/// An application to store.
+pub struct NewCase<'a> {
+    /// The item's current version and its number.
+    pub item: &'a ItemSpec,
+    /// Item version.
+    pub item_version: u32,
+    /// The applicant.
+    pub applicant: &'a Applicant,
+    /// The applicant's account, for online applications.
+    pub applicant_user_id: Option<i64>,
+    /// Channel.
+    pub channel: Channel,
+    /// Who applies on the applicant's behalf (代办员), if anyone.
+    pub agent: &'a str,
+    /// Service point the application is taken at (or routed to).
+    pub service_point_id: Option<i64>,
+    /// The clerk who first received the applicant (首问负责), for window applications.
+    pub first_clerk: &'a str,
+    /// The form.
+    pub form: &'a serde_json::Value,
+    /// Materials given.
+    pub materials: &'a [Attachment],
+    /// Idempotency key (already scoped to the caller).
+    pub idempotency_key: Option<&'a str>,
+    /// Random query code.
+    pub query_code: &'a str,
+    /// Region of the case number.
+    pub region_code: &'a str,
+    /// Today in Beijing time.
+    pub today: jiff::civil::Date,
+    /// Whether the submitter may attach materials uploaded by others (window clerks).
+    pub any_material: bool,
+}
+
+/// The outcome of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Submitted {
+    /// Case number.
+    pub number: String,
+    /// Query code.
+    pub query_code: String,
+    /// State.
+    pub state: CaseState,
+    /// False when an earlier submission with the same idempotency key was returned.
+    pub created: bool,
+}
+
+/// A case as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRecord {
+    /// Number.
+    pub number: String,
+    /// Query code.
+    pub query_code: String,
+    /// Item code.
+    pub item_code: String,
+    /// Item version the case runs under.
+    pub item_version: u32,
+    /// Item name.
+    pub item_name: String,
+    /// Department handling it.
+    pub handling_department: String,
+    /// Applicant.
+    pub applicant: Applicant,
+    /// Applicant account.
+    pub applicant_user_id: Option<i64>,
+    /// Channel.
+    pub channel: String,
+    /// Agent.
+    pub agent: String,
+    /// Service point.
+    pub service_point_id: Option<i64>,
+    /// First clerk (首问负责人).
+    pub first_clerk: String,
+    /// Form data.
+    pub form: serde_json::Value,
+    /// State.
+    pub state: CaseState,
+    /// Submitted (RFC 3339).
+    pub submitted_at: String,
+    /// Accepted (RFC 3339).
+    pub accepted_at: Option<String>,
+    /// Who accepted.
+    pub accepted_by: String,
+    /// Promised due date.
+    pub due_date: Option<String>,
+    /// Decided (RFC 3339).
+    pub decided_at: Option<String>,
+    /// Closed (RFC 3339).
+    pub closed_at: Option<String>,
+    /// `approved` / `denied`.
+    pub outcome: Option<String>,
+    /// Decision reasons.
+    pub decision_reason: String,
+    /// Decision legal basis.
+    pub decision_basis: String,
+    /// Who decided.
+    pub decided_by: String,
+    /// Refusal reason.
+    pub refusal_reason: String,
+    /// Refusal legal basis.
+    pub refusal_basis: String,
+    /// Delivery method.
+    pub delivery_method: String,
+    /// Courier.
+    pub courier: String,
+    /// Tracking number.
+    pub tracking_number: String,
+    /// Deficiencies.
+    pub deficiencies: Vec<Deficiency>,
+    /// Latest corrections.
+    pub corrections: Vec<Correction>,
+    /// Correction notices issued.
+    pub correction_rounds: u32,
+    /// Opinion tasks opened.
+    pub opinion_tasks: u32,
+    /// Events so far.
+    pub last_event_seq: i64,
+    #[serde(skip)]
+    last_event_hash: String,
+}
+
+/// An event of a case's log.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseEvent {
+    /// Position in the case's log, from 1.
+    pub seq: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// In which role.
+    pub role: String,
+    /// Action code.
+    pub action: String,
+    /// State before.
+    pub from_state: String,
+    /// State after.
+    pub to_state: String,
+    /// Why.
+    pub reason: String,
+    /// Item version.
+    pub item_version: i64,
+    /// Details.
+    pub detail: serde_json::Value,
+    /// Hash of the previous event.
+    pub prev_hash: String,
+    /// Hash of this event.
+    pub hash: String,
+}
+
+/// A task as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskRecord {
+    /// Identifier.
+    pub id: i64,
+    /// Case.
+    pub case_number: String,
+    /// Kind.
+    pub kind: TaskKind,
+    /// Name.
+    pub name: String,
+    /// Department.
+    pub department: String,
+    /// Step position.
+    pub seq: i64,
+    /// `open`, `done`, `cancelled`.
+    pub state: String,
+    /// Opinion given.
+    pub opinion: Option<String>,
+    /// Comment.
+    pub comment: String,
+    /// Opened (RFC 3339).
+    pub created_at: String,
+    /// Completed (RFC 3339).
+    pub completed_at: Option<String>,
+    /// Who completed it.
+    pub completed_by: String,
+    /// Item name (for inboxes).
+    pub item_name: String,
+    /// Applicant name (for inboxes).
+    pub applicant_name: String,
+    /// Case due date.
+    pub due_date: Option<String>,
+}
+
+/// An inspection as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectionRecord {
+    /// Identifier.
+    pub id: i64,
+    /// Mode.
+    pub kind: String,
+    /// Departments.
+    pub departments: Vec<String>,
+    /// What to check.
+    pub note: String,
+    /// `open` / `done`.
+    pub state: String,
+    /// Ordered by.
+    pub ordered_by: String,
+    /// Ordered (RFC 3339).
+    pub ordered_at: String,
+    /// Findings.
+    pub findings: String,
+    /// Whether the site passed.
+    pub passed: Option<bool>,
+    /// Photo material ids.
+    pub photos: Vec<i64>,
+    /// Who recorded the findings.
+    pub completed_by: String,
+}
+
+/// A material attached to a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseMaterial {
+    /// The requirement it satisfies.
+    pub requirement: String,
+    /// The material.
+    pub material_id: i64,
+    /// `uploaded` or `reused`.
+    pub source: String,
+    /// File name.
+    pub file_name: String,
+    /// SHA-256.
+    pub sha256: String,
+    /// Who verified it.
+    pub verified_by: Option<String>,
+}
+
+/// Filters of a case list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// State.
+    pub state: Option<CaseState>,
+    /// Handling department.
+    pub department: Option<String>,
+    /// Item code.
+    pub item: Option<String>,
+    /// Applicant id number or exact name.
+    pub applicant: Option<String>,
+    /// Applicant account.
+    pub applicant_user_id: Option<i64>,
+    /// Service point.
+    pub service_point_id: Option<i64>,
+    /// Submitted on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Submitted on or before (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// Numbers before this one (newest first) — the cursor.
+    pub before: Option<String>,
+    /// Oldest first (the window queue) instead of newest first.
+    pub oldest_first: bool,
+    /// Numbers after this one when oldest first — the cursor.
+    pub after: Option<String>,
+}
+
+/// A line of a case list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSummary {
+    /// Number.
+    pub number: String,
+    /// Item name.
+    pub item_name: String,
+    /// Item code.
+    pub item_code: String,
+    /// Handling department.
+    pub handling_department: String,
+    /// Applicant name.
+    pub applicant_name: String,
+    /// State.
+    pub state: CaseState,
+    /// Channel.
+    pub channel: String,
+    /// Submitted (RFC 3339).
+    pub submitted_at: String,
+    /// Due date.
+    pub due_date: Option<String>,
+}
+
+/// Why a command failed: the domain said no, or the database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// Refused by the core's rules.
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    /// The store failed or the case does not exist.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for CommandError {
+    fn from(e: sqlx::Error) -> Self {
+        CommandError::Store(StoreError::Database(e))
+    }
+}
+
+/// Who runs a command and with which facts.
+pub struct CommandContext<'a> {
+    /// Actor (username, role, instant).
+    pub actor: &'a Actor,
+    /// Role acted in.
+    pub role: Role,
+    /// The user's id (for delegated authority).
+    pub user_id: i64,
+    /// The user's department.
+    pub department: Option<&'a str>,
+    /// Today in Beijing time.
+    pub today: jiff::civil::Date,
+    /// The calendar.
+    pub calendar: &'a Calendar,
+}
+
+/// SHA-256 of a case event and its predecessor's hash: length-prefixed fields, hex.
+#[allow(clippy::too_many_arguments)]
+pub fn event_hash(
+    prev: &str,
+    number: &str,
+    seq: i64,
+    at: i64,
+    actor: &str,
+    role: &str,
+    action: &str,
+    from: &str,
+    to: &str,
+    reason: &str,
+    item_version: i64,
+    detail: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, number, &seq.to_string(), &at.to_string(), actor, role, action, from, to, reason, &item_version.to_string(), detail]
+    {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn opt_time(us: Option<i64>) -> Option<String> {
+    us.map(|u| time::from_micros(u).to_string())
+}
+
+const CASE_COLUMNS: &str = "number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
+    applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
+    submitted_at, accepted_at, accepted_by, due_date, decided_at, closed_at, outcome, decision_reason, decision_basis, decided_by, \
+    refusal_reason, refusal_basis, delivery_method, courier, tracking_number, deficiencies, corrections, correction_rounds, \
+    opinion_tasks, last_event_seq, last_event_hash";
+
+/// Reads a [`CaseRecord`] from a row of [`CASE_COLUMNS`].
+macro_rules! case_from_row {
+    ($r:expr) => {{
+        let r = &$r;
+        let kind: String = r.try_get("applicant_kind")?;
+        let state: String = r.try_get("state")?;
+        let form: String = r.try_get("form")?;
+        let deficiencies: String = r.try_get("deficiencies")?;
+        let corrections: String = r.try_get("corrections")?;
+        let number: String = r.try_get("number")?;
+        let corrupt = |what: &str| StoreError::Corrupt(format!("case {number}"), what.to_string());
+        CaseRecord {
+            query_code: r.try_get("query_code")?,
+            item_code: r.try_get("item_code")?,
+            item_version: u32::try_from(r.try_get::<i64, _>("item_version")?).unwrap_or(0),
+            item_name: r.try_get("item_name")?,
+            handling_department: r.try_get("handling_department")?,
+            applicant: Applicant {
+                kind: if kind == "organisation" { ApplicantKind::Organisation } else { ApplicantKind::Person },
+                name: r.try_get("applicant_name")?,
+                id_number: r.try_get("applicant_id")?,
+                phone: r.try_get("applicant_phone")?,
+                address: r.try_get("applicant_address")?,
+            },
+            applicant_user_id: r.try_get("applicant_user_id")?,
+            channel: r.try_get("channel")?,
+            agent: r.try_get("agent")?,
+            service_point_id: r.try_get("service_point_id")?,
+            first_clerk: r.try_get("first_clerk")?,
+            form: serde_json::from_str(&form).map_err(|_| corrupt("form"))?,
+            state: CaseState::parse(&state).ok_or_else(|| corrupt("state"))?,
+            submitted_at: time::from_micros(r.try_get("submitted_at")?).to_string(),
+            accepted_at: opt_time(r.try_get("accepted_at")?),
+            accepted_by: r.try_get("accepted_by")?,
+            due_date: r.try_get("due_date")?,
+            decided_at: opt_time(r.try_get("decided_at")?),
+            closed_at: opt_time(r.try_get("closed_at")?),
+            outcome: r.try_get("outcome")?,
+            decision_reason: r.try_get("decision_reason")?,
+            decision_basis: r.try_get("decision_basis")?,
+            decided_by: r.try_get("decided_by")?,
+            refusal_reason: r.try_get("refusal_reason")?,
+            refusal_basis: r.try_get("refusal_basis")?,
+            delivery_method: r.try_get("delivery_method")?,
+            courier: r.try_get("courier")?,
+            tracking_number: r.try_get("tracking_number")?,
+            deficiencies: serde_json::from_str(&deficiencies).map_err(|_| corrupt("deficiencies"))?,
+            corrections: serde_json::from_str(&corrections).map_err(|_| corrupt("corrections"))?,
+            correction_rounds: u32::try_from(r.try_get::<i64, _>("correction_rounds")?).unwrap_or(0),
+            opinion_tasks: u32::try_from(r.try_get::<i64, _>("opinion_tasks")?).unwrap_or(0),
+            last_event_seq: r.try_get("last_event_seq")?,
+            last_event_hash: r.try_get("last_event_hash")?,
+            number,
+        }
+    }};
+}
+
+/// Appends one event to a case's chain inside `$tx`; evaluates to the new (seq, hash).
+macro_rules! append_event {
+    ($tx:expr, $number:expr, $seq:expr, $prev:expr, $actor:expr, $action:expr, $from:expr, $to:expr, $reason:expr, $version:expr, $detail:expr) => {
+        async {
+            let actor: &Actor = $actor;
+            let at = time::to_micros(actor.at);
+            let seq: i64 = $seq;
+            let detail: String = serde_json::to_string(&$detail).expect("detail serialises");
+            let hash = event_hash($prev, $number, seq, at, &actor.username, &actor.role, $action, $from, $to, $reason, $version, &detail);
+            sqlx::query(
+                "INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind($number)
+            .bind(seq)
+            .bind(at)
+            .bind(&actor.username)
+            .bind(&actor.role)
+            .bind($action)
+            .bind($from)
+            .bind($to)
+            .bind($reason)
+            .bind($version)
+            .bind(&detail)
+            .bind($prev)
+            .bind(&hash)
+            .execute(&mut *$tx)
+            .await?;
+            Ok::<String, sqlx::Error>(hash)
+        }
+    };
+}
+
+/// Writes a [`Change`] inside `$tx`.
+macro_rules! write_change {
+    ($tx:expr, $case:expr, $change:expr, $actor:expr) => {{
+        let case: &CaseRecord = $case;
+        let change: &Change = $change;
+        let actor: &Actor = $actor;
+        let at = time::to_micros(actor.at);
+        let version = i64::from(case.item_version);
+        let mut seq = case.last_event_seq;
+        let mut hash = case.last_event_hash.clone();
+        for e in &change.events {
+            seq += 1;
+            hash = append_event!($tx, &case.number, seq, &hash, actor, e.action.code(), e.from.code(), e.to.code(), &e.reason, version, e.detail).await?;
+        }
+        let state = change.state().unwrap_or(case.state);
+        let accepted = change.events.iter().any(|e| matches!(e.action, onewindow_core::case::Action::Accept | onewindow_core::case::Action::AcceptWithDeficiency));
+        let decided = change.decision.is_some();
+        let closed = state.is_final();
+        let rounds = i64::from(case.correction_rounds) + i64::from(change.corrections.is_some());
+        let opinions = i64::from(case.opinion_tasks) + change.new_tasks.iter().filter(|t| t.kind == TaskKind::Opinion).count() as i64;
+        let (outcome, reason, basis) = match &change.decision {
+            Some((o, r, b)) => (Some(if *o == onewindow_core::case::Outcome::Approved { "approved" } else { "denied" }), r.as_str(), b.as_str()),
+            None => (None, "", ""),
+        };
+        let n = sqlx::query(
+            "UPDATE app_case SET state = $2, last_event_seq = $3, last_event_hash = $4, updated_at = $5, \
+             accepted_at = CASE WHEN $6 THEN $5 ELSE accepted_at END, accepted_by = CASE WHEN $6 THEN $7 ELSE accepted_by END, \
+             due_date = COALESCE($8, due_date), \
+             decided_at = CASE WHEN $9 THEN $5 ELSE decided_at END, decided_by = CASE WHEN $9 THEN $7 ELSE decided_by END, \
+             outcome = COALESCE($10, outcome), decision_reason = CASE WHEN $9 THEN $11 ELSE decision_reason END, \
+             decision_basis = CASE WHEN $9 THEN $12 ELSE decision_basis END, \
+             closed_at = CASE WHEN $13 AND closed_at IS NULL THEN $5 ELSE closed_at END, \
+             refusal_reason = COALESCE($14, refusal_reason), refusal_basis = COALESCE($15, refusal_basis), \
+             delivery_method = COALESCE($16, delivery_method), courier = COALESCE($17, courier), tracking_number = COALESCE($18, tracking_number), \
+             deficiencies = COALESCE($19, deficiencies), corrections = COALESCE($20, corrections), correction_rounds = $21, opinion_tasks = $22 \
+             WHERE number = $1 AND last_event_seq = $23",
+        )
+        .bind(&case.number)
+        .bind(state.code())
+        .bind(seq)
+        .bind(&hash)
+        .bind(at)
+        .bind(accepted)
+        .bind(&actor.username)
+        .bind(change.due_date.map(|d| d.to_string()))
+        .bind(decided)
+        .bind(outcome)
+        .bind(reason)
+        .bind(basis)
+        .bind(closed)
+        .bind(change.refusal.as_ref().map(|r| r.0.clone()))
+        .bind(change.refusal.as_ref().map(|r| r.1.clone()))
+        .bind(change.delivery.as_ref().map(|d| serde_json::to_value(d.0).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()))
+        .bind(change.delivery.as_ref().map(|d| d.1.clone()))
+        .bind(change.delivery.as_ref().map(|d| d.2.clone()))
+        .bind(change.deficiencies.as_ref().map(|d| serde_json::to_string(d).expect("plain data")))
+        .bind(change.corrections.as_ref().map(|c| serde_json::to_string(c).expect("plain data")))
+        .bind(rounds)
+        .bind(opinions)
+        .bind(case.last_event_seq)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Err(StoreError::Stale(format!("case {} changed while the command ran", case.number)).into());
+        }
+        if let Some((id, opinion, comment)) = &change.done_task {
+            sqlx::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1 AND state = 'open'")
+                .bind(id)
+                .bind(if *opinion == onewindow_core::case::Opinion::Approve { "approve" } else { "reject" })
+                .bind(comment)
+                .bind(at)
+                .bind(&actor.username)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        if closed {
+            // A refused, withdrawn or closed case leaves nothing open but its later check.
+            sqlx::query("UPDATE task SET state = 'cancelled', completed_at = $2 WHERE case_number = $1 AND state = 'open' AND kind <> 'post_check'")
+                .bind(&case.number)
+                .bind(at)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query("UPDATE inspection SET state = 'cancelled', completed_at = $2 WHERE case_number = $1 AND state = 'open'")
+                .bind(&case.number)
+                .bind(at)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for t in &change.new_tasks {
+            sqlx::query("INSERT INTO task (case_number, kind, name, department, seq, state, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6)")
+                .bind(&case.number)
+                .bind(task_kind_code(t.kind))
+                .bind(&t.name)
+                .bind(&t.department)
+                .bind(i64::from(t.seq))
+                .bind(at)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        if let Some((kind, departments, note)) = &change.new_inspection {
+            sqlx::query("INSERT INTO inspection (case_number, kind, departments, note, state, ordered_by, ordered_at) VALUES ($1, $2, $3, $4, 'open', $5, $6)")
+                .bind(&case.number)
+                .bind(serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+                .bind(serde_json::to_string(departments).expect("plain data"))
+                .bind(note)
+                .bind(&actor.username)
+                .bind(at)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        if let Some((id, findings, passed, photos)) = &change.done_inspection {
+            sqlx::query("UPDATE inspection SET state = 'done', findings = $2, passed = $3, photos = $4, completed_by = $5, completed_at = $6 WHERE id = $1")
+                .bind(id)
+                .bind(findings)
+                .bind(*passed)
+                .bind(serde_json::to_string(photos).expect("plain data"))
+                .bind(&actor.username)
+                .bind(at)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for a in &change.attach {
+            sqlx::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
+                .bind(&case.applicant.id_number)
+                .bind(a.material_id)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, 'uploaded', $4) \
+                 ON CONFLICT (case_number, requirement) DO UPDATE SET material_id = excluded.material_id, source = 'uploaded', attached_at = excluded.attached_at",
+            )
+            .bind(&case.number)
+            .bind(&a.requirement)
+            .bind(a.material_id)
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        if accepted {
+            // The clerk checked the materials at the window: they are verified from now on.
+            sqlx::query(
+                "UPDATE material SET verified_by = $1, verified_at = $2 WHERE verified_at IS NULL AND id IN (SELECT material_id FROM case_material WHERE case_number = $3)",
+            )
+            .bind(&actor.username)
+            .bind(at)
+            .bind(&case.number)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+impl Store {
+    /// Stores a material once per uploader, content and type; an identical upload returns the
+    /// existing record.
+    pub async fn store_material(&self, m: &NewMaterial<'_>, at: jiff::Timestamp) -> Result<MaterialMeta> {
+        let sha = hex::encode(Sha256::digest(m.content));
+        let id: i64 = with_writer!(self, pool => {
+            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM material WHERE uploaded_by = $1 AND sha256 = $2 AND kind = $3")
+                .bind(m.uploaded_by)
+                .bind(&sha)
+                .bind(m.kind)
+                .fetch_optional(pool)
+                .await?;
+            match existing {
+                Some(id) => id,
+                None => sqlx::query_scalar(
+                    "INSERT INTO material (uploaded_by, kind, file_name, content_type, size_bytes, sha256, content, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(m.uploaded_by)
+                .bind(m.kind)
+                .bind(m.file_name)
+                .bind(m.content_type)
+                .bind(m.content.len() as i64)
+                .bind(&sha)
+                .bind(m.content)
+                .bind(time::to_micros(at))
+                .fetch_one(pool)
+                .await?,
+            }
+        });
+        self.material(id).await?.ok_or_else(|| StoreError::NotFound(format!("material {id}")))
+    }
+
+    /// A material's record.
+    pub async fn material(&self, id: i64) -> Result<Option<MaterialMeta>> {
+        let row: Option<MaterialRow> = with_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, kind, file_name, content_type, size_bytes, sha256, uploaded_by, owner_id_number, verified_by FROM material WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(id, kind, file_name, content_type, size_bytes, sha256, uploaded_by, owner_id_number, verified_by)| MaterialMeta {
+            id,
+            kind,
+            file_name,
+            content_type,
+            size_bytes,
+            sha256,
+            uploaded_by,
+            owner_id_number,
+            verified_by,
+        }))
+    }
+
+    /// A material's bytes.
+    pub async fn material_content(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(with_reader!(self, pool => {
+            sqlx::query_scalar("SELECT content FROM material WHERE id = $1").bind(id).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Stores an application: a new case in state `submitted` with its first event, its
+    /// materials, and verified materials of the same applicant reused where the item needs
+    /// them. A repeated idempotency key returns the first case instead of a second one.
+    pub async fn submit_case(&self, c: &NewCase<'_>, actor: &Actor) -> Result<Submitted> {
+        let backend = self.backend();
+        with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(key) = c.idempotency_key {
+                let found: Option<(String, String, String)> =
+                    sqlx::query_as("SELECT number, query_code, state FROM app_case WHERE idempotency_key = $1")
+                        .bind(key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some((number, query_code, state)) = found {
+                    let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;
+                    return Ok(Submitted { number, query_code, state, created: false });
+                }
+            }
+            let day = c.today.to_string();
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
+                 ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
+            )
+            .bind(c.region_code)
+            .bind(&day)
+            .fetch_one(&mut *tx)
+            .await?;
+            let number = CaseNumber::new(c.region_code, c.today, u32::try_from(seq).unwrap_or(u32::MAX))
+                .map_err(|e| StoreError::Rejected(format!("办件编号无法生成：{e}")))?
+                .to_string();
+            // Materials: the caller's own uploads (a window clerk may attach any), owned by the applicant from now on.
+            let mut attached: Vec<(String, i64, &str)> = Vec::new();
+            for a in c.materials {
+                let owner: Option<(i64, Option<String>)> = sqlx::query_as("SELECT uploaded_by, owner_id_number FROM material WHERE id = $1")
+                    .bind(a.material_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match owner {
+                    Some((uploader, owner)) if (c.any_material || Some(uploader) == c.applicant_user_id)
+                        && owner.as_deref().is_none_or(|o| o == c.applicant.id_number) => {}
+                    _ => return Err(StoreError::Rejected(format!("材料{}不存在或不属于该申请人", a.material_id))),
+                }
+                sqlx::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
+                    .bind(&c.applicant.id_number)
+                    .bind(a.material_id)
+                    .execute(&mut *tx)
+                    .await?;
+                attached.push((a.requirement.clone(), a.material_id, "uploaded"));
+            }
+            // Materials once: a verified, still valid material of the same type is reused, not asked for again.
+            for m in c.item.materials.iter().filter(|m| !m.kind.is_empty()) {
+                if attached.iter().any(|(r, _, _)| r == &m.name) {
+                    continue;
+                }
+                let reuse: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM material WHERE owner_id_number = $1 AND kind = $2 AND verified_at IS NOT NULL \
+                     AND (valid_until IS NULL OR valid_until >= $3) ORDER BY id DESC LIMIT 1",
+                )
+                .bind(&c.applicant.id_number)
+                .bind(&m.kind)
+                .bind(&day)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = reuse {
+                    attached.push((m.name.clone(), id, "reused"));
+                }
+            }
+            let at = time::to_micros(actor.at);
+            let version = i64::from(c.item_version);
+            let detail = serde_json::json!({"channel": c.channel.code(), "agent": c.agent, "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>()});
+            sqlx::query(
+                "INSERT INTO app_case (number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
+                 applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
+                 submitted_at, submitted_date, idempotency_key, last_event_seq, last_event_hash, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $19)",
+            )
+            .bind(&number)
+            .bind(c.query_code)
+            .bind(&c.item.code)
+            .bind(version)
+            .bind(&c.item.name)
+            .bind(&c.item.handling_department)
+            .bind(if c.applicant.kind == ApplicantKind::Organisation { "organisation" } else { "person" })
+            .bind(&c.applicant.name)
+            .bind(&c.applicant.id_number)
+            .bind(&c.applicant.phone)
+            .bind(&c.applicant.address)
+            .bind(c.applicant_user_id)
+            .bind(c.channel.code())
+            .bind(c.agent)
+            .bind(c.service_point_id)
+            .bind(c.first_clerk)
+            .bind(serde_json::to_string(c.form).expect("form serialises"))
+            .bind(CaseState::Submitted.code())
+            .bind(at)
+            .bind(&day)
+            .bind(c.idempotency_key)
+            .bind("")
+            .execute(&mut *tx)
+            .await?;
+            // The case row exists before its first event (the event references it); then it
+            // points at that event.
+            let hash = append_event!(tx, &number, 1, crate::audit::GENESIS_HASH, actor, "submit", "", CaseState::Submitted.code(), "", version, detail).await?;
+            sqlx::query("UPDATE app_case SET last_event_hash = $1 WHERE number = $2").bind(&hash).bind(&number).execute(&mut *tx).await?;
+            for (requirement, id, source) in &attached {
+                sqlx::query("INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&number)
+                    .bind(requirement)
+                    .bind(id)
+                    .bind(*source)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            let _ = backend;
+            Ok(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true })
+        })
+    }
+
+    /// A case.
+    pub async fn case(&self, number: &str) -> Result<Option<CaseRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1"));
+        let found = with_reader!(self, pool => {
+            match sqlx::query(sql).bind(number).fetch_optional(pool).await? {
+                Some(r) => Some(case_from_row!(r)),
+                None => None,
+            }
+        });
+        Ok(found)
+    }
+
+    /// Runs a command on a case in one transaction: load the case file, let the core decide,
+    /// write state, events (hash-chained), tasks, inspections and materials. Returns the case after.
+    pub async fn run_command(&self, number: &str, command: &Command, cx: &CommandContext<'_>) -> Result<CaseRecord, CommandError> {
+        let backend = self.backend();
+        with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1{lock}"));
+            let Some(row) = sqlx::query(sql).bind(number).fetch_optional(&mut *tx).await? else {
+                return Err(StoreError::NotFound(format!("case {number}")).into());
+            };
+            let case: CaseRecord = case_from_row!(row);
+            let spec_json: String = sqlx::query_scalar("SELECT spec FROM item_version WHERE code = $1 AND version = $2")
+                .bind(&case.item_code)
+                .bind(i64::from(case.item_version))
+                .fetch_one(&mut *tx)
+                .await?;
+            let item: ItemSpec = serde_json::from_str(&spec_json).map_err(|e| StoreError::Corrupt(format!("item {}", case.item_code), e.to_string()))?;
+            let tasks: Vec<(i64, String, String, String, i64)> =
+                sqlx::query_as("SELECT id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' ORDER BY id")
+                    .bind(number)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let provided: Vec<String> = sqlx::query_scalar("SELECT requirement FROM case_material WHERE case_number = $1")
+                .bind(number)
+                .fetch_all(&mut *tx)
+                .await?;
+            let open_inspection: Option<i64> = sqlx::query_scalar("SELECT id FROM inspection WHERE case_number = $1 AND state = 'open'")
+                .bind(number)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let may_decide = if matches!(command, Command::Decide { .. } | Command::Forward { .. }) {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
+                     AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)",
+                )
+                .bind(cx.user_id)
+                .bind(&case.handling_department)
+                .bind(cx.today.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                n > 0
+            } else {
+                false
+            };
+            let file = CaseFile {
+                state: case.state,
+                commitment_signed: case.form.get("commitment").and_then(|v| v.as_bool()).unwrap_or(false),
+                item,
+                provided,
+                deficiencies: case.deficiencies.clone(),
+                correction_rounds: case.correction_rounds,
+                open_tasks: tasks
+                    .into_iter()
+                    .map(|(id, kind, name, department, seq)| OpenTask { id, kind: task_kind(&kind), name, department, seq: u32::try_from(seq).unwrap_or(0) })
+                    .collect(),
+                opinion_tasks_opened: case.opinion_tasks,
+                open_inspection,
+            };
+            let ctx = Context { role: cx.role, today: cx.today, calendar: cx.calendar, may_decide, department: cx.department };
+            let change = execute(&file, command, &ctx)?;
+            write_change!(tx, &case, &change, cx.actor);
+            tx.commit().await?;
+        });
+        Ok(self.case(number).await?.ok_or_else(|| StoreError::NotFound(format!("case {number}")))?)
+    }
+}
+
+fn task_kind(code: &str) -> TaskKind {
+    match code {
+        "opinion" => TaskKind::Opinion,
+        "post_check" => TaskKind::PostCheck,
+        _ => TaskKind::Step,
+    }
+}
+
+/// The code of a task kind.
+pub fn task_kind_code(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Step => "step",
+        TaskKind::Opinion => "opinion",
+        TaskKind::PostCheck => "post_check",
+    }
+}
