@@ -42,6 +42,7 @@ macro_rules! with_reader {
 }
 
 mod audit;
+mod bench;
 mod cases;
 mod cases_read;
 mod catalogue;

@@ -19,6 +19,7 @@ const SCOPES: [&str; 8] = ["", "城关街道", "东关镇", "高新区", "经开
 pub async fn run(what: BenchWhat) -> anyhow::Result<std::process::ExitCode> {
     match what {
         BenchWhat::Search { items, rounds, db } => search(items, rounds, db.database_url).await,
+        BenchWhat::Cases { lifecycles, clients, fill, db } => crate::bench_cases::run(lifecycles, clients, fill, db.database_url).await,
     }
 }
 
@@ -40,12 +41,12 @@ fn synthetic_catalogue(n: usize) -> anyhow::Result<CatalogueFile> {
     Ok(CatalogueFile { departments: demo.departments, items, transfers: vec![], item_lines: vec![] })
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)]
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 

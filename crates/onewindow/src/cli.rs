@@ -130,6 +130,21 @@ pub enum BenchWhat {
         #[command(flatten)]
         db: BenchDb,
     },
+    /// Case lifecycles (submit → accept → 2 tasks → decide → deliver) through the store and
+    /// over HTTP with concurrent clients; then list queries over `--fill` generated cases.
+    Cases {
+        /// Lifecycles per run.
+        #[arg(long, default_value_t = 2000)]
+        lifecycles: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Cases to generate before measuring list queries (0 skips them).
+        #[arg(long, default_value_t = 0)]
+        fill: i64,
+        #[command(flatten)]
+        db: BenchDb,
+    },
 }
 
 /// Where a benchmark runs: a fresh SQLite file in a temporary directory, or a PostgreSQL database you name (it must be empty).

@@ -1,6 +1,7 @@
 //! The `onewindow` command: run the platform and operate it.
 
 mod bench;
+mod bench_cases;
 mod cli;
 
 use anyhow::{Context, bail};

@@ -634,6 +634,23 @@ pub struct ActionResult {
     pub due_date: Option<String>,
     /// Tracking number of an express delivery.
     pub tracking_number: String,
+    /// Ids of the case's open tasks after the action (the next ones to complete).
+    pub open_tasks: Vec<i64>,
+}
+
+impl ActionResult {
+    /// The result of an action, with the case's open tasks.
+    pub async fn of(state: &AppState, after: CaseRecord) -> Result<ActionResult, ApiError> {
+        let open_tasks = state.store.case_tasks(&after.number).await?.into_iter().filter(|t| t.state == "open").map(|t| t.id).collect();
+        Ok(ActionResult {
+            state_label: after.state.label_zh().into(),
+            state: after.state,
+            due_date: after.due_date,
+            tracking_number: after.tracking_number,
+            number: after.number,
+            open_tasks,
+        })
+    }
 }
 
 /// Acts on a case: `accept`, `accept-with-deficiency`, `request-correction`, `resubmit`,
@@ -651,13 +668,7 @@ pub async fn act_on_case(
     ApiJsonOrEmpty(body): ApiJsonOrEmpty<ActionBody>,
 ) -> Result<Json<ActionResult>, ApiError> {
     let after = run(&state, &user, &number, &action, body).await?;
-    Ok(Json(ActionResult {
-        number: after.number,
-        state_label: after.state.label_zh().into(),
-        state: after.state,
-        due_date: after.due_date,
-        tracking_number: after.tracking_number,
-    }))
+    Ok(Json(ActionResult::of(&state, after).await?))
 }
 
 /// Task list options.
@@ -719,13 +730,7 @@ pub async fn complete_task(
     ApiJson(body): ApiJson<CompleteTask>,
 ) -> Result<Json<ActionResult>, ApiError> {
     let after = finish_task(&state, &user, id, body).await?;
-    Ok(Json(ActionResult {
-        number: after.number,
-        state_label: after.state.label_zh().into(),
-        state: after.state,
-        due_date: after.due_date,
-        tracking_number: after.tracking_number,
-    }))
+    Ok(Json(ActionResult::of(&state, after).await?))
 }
 
 /// Shared by the API and the forms.
@@ -773,13 +778,7 @@ pub async fn order_inspection(
     }
     let command = Command::OrderInspection { kind: body.kind, departments: body.departments, note: body.note };
     let after = run_command(&state, &user, Role::Reviewer, &number, &command).await?;
-    Ok(Json(ActionResult {
-        number: after.number,
-        state_label: after.state.label_zh().into(),
-        state: after.state,
-        due_date: after.due_date,
-        tracking_number: after.tracking_number,
-    }))
+    Ok(Json(ActionResult::of(&state, after).await?))
 }
 
 /// Recording an inspection's findings.
@@ -819,13 +818,7 @@ pub async fn complete_inspection(
     let role = if user.user.roles.contains(&Role::Reviewer) { Role::Reviewer } else { Role::Supervisor };
     let command = Command::CompleteInspection { inspection_id: id, findings: body.findings, passed: body.passed, photos: body.photos };
     let after = run_command(&state, &user, role, &number, &command).await?;
-    Ok(Json(ActionResult {
-        number: after.number,
-        state_label: after.state.label_zh().into(),
-        state: after.state,
-        due_date: after.due_date,
-        tracking_number: after.tracking_number,
-    }))
+    Ok(Json(ActionResult::of(&state, after).await?))
 }
 
 /// Tracking parameters.

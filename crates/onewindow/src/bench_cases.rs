@@ -1,0 +1,273 @@
+//! `onewindow bench cases`: full case lifecycles through the store and over HTTP with
+//! concurrent clients, per-transition latencies, reads, and list queries at scale.
+
+use crate::bench::{ms, percentile};
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use onewindow_core::calendar::Calendar;
+use onewindow_core::case::{Applicant, ApplicantKind, Attachment, Channel, Command, Opinion, Outcome, DeliveryMethod};
+use onewindow_core::role::Role;
+use onewindow_server::{AppState, Clock, Settings};
+use onewindow_store::{Actor, CaseFilter, CommandContext, NewCase, NewMaterial, Store};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+const PASSWORD: &str = "bench-password-2026";
+const ITEM: &str = "林木采伐许可证核发";
+const TRANSITIONS: [&str; 6] = ["submit", "accept", "task 1", "task 2", "decide", "deliver"];
+
+type Timings = Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>;
+
+async fn open(database_url: &Option<String>) -> anyhow::Result<Store> {
+    let store = match database_url {
+        Some(url) => Store::open_postgres(url).await.context("open PostgreSQL")?,
+        None => {
+            let dir = std::env::temp_dir().join(format!("onewindow-bench-cases-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)?;
+            Store::open_sqlite(&dir.join("bench.db")).await.context("open SQLite")?
+        }
+    };
+    if store.user_count().await? > 0 {
+        bail!("the benchmark needs an empty database");
+    }
+    onewindow_server::demo::seed(&store, PASSWORD, jiff::Timestamp::now()).await?;
+    Ok(store)
+}
+
+fn bar(len: usize, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len as u64);
+    pb.set_style(ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what}")).expect("static template"));
+    pb
+}
+
+fn report(label: &str, n: usize, elapsed: Duration, timings: &BTreeMap<&'static str, Vec<Duration>>) {
+    println!("{label}: {n} lifecycles in {:.2} s = {:.0} lifecycles/s ({:.0} transitions/s)", elapsed.as_secs_f64(), n as f64 / elapsed.as_secs_f64(), 6.0 * n as f64 / elapsed.as_secs_f64());
+    let mut all = Vec::new();
+    for t in TRANSITIONS {
+        let mut v = timings.get(t).cloned().unwrap_or_default();
+        v.sort();
+        if !v.is_empty() {
+            println!("  {t:<8} p50 {}  p99 {}", ms(percentile(&v, 0.5)), ms(percentile(&v, 0.99)));
+        }
+        all.extend(v);
+    }
+    all.sort();
+    if !all.is_empty() {
+        println!("  all      p50 {}  p99 {}", ms(percentile(&all, 0.5)), ms(percentile(&all, 0.99)));
+    }
+}
+
+pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Option<String>) -> anyhow::Result<std::process::ExitCode> {
+    let store = open(&database_url).await?;
+    println!("case lifecycle benchmark: {lifecycles} lifecycles, {clients} clients, {} database (durable commits)", store.backend().name());
+    let state = AppState::new(store.clone(), Clock::System, Settings::default());
+    let snap = state.catalogue.get(&store).await?;
+    let item = snap.items.iter().find(|i| i.spec.name == ITEM).context("demo item missing")?.clone();
+    let users = store.users().await?;
+    let uid = |name: &str| users.iter().find(|u| u.username == name).map(|u| u.id).expect("demo user");
+    // One set of materials, attached to every case.
+    let mut materials = Vec::new();
+    for m in item.spec.materials.iter().filter(|m| m.required) {
+        let content = format!("%PDF-1.4 bench {}", m.name);
+        let nm = NewMaterial { uploaded_by: uid("clerk"), kind: &m.kind, file_name: "bench.pdf", content_type: "application/pdf", content: content.as_bytes() };
+        let stored = store.store_material(&nm, jiff::Timestamp::now()).await?;
+        materials.push(Attachment { requirement: m.name.clone(), material_id: stored.id });
+    }
+
+    // 1. Through the store, as the server's handlers call it.
+    let timings: Timings = Arc::default();
+    let calendar = Arc::new(Calendar::china());
+    let pb = bar(lifecycles, "lifecycles (store)");
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for c in 0..clients {
+        let (store, item, materials, timings, calendar, pb) = (store.clone(), item.clone(), materials.clone(), timings.clone(), calendar.clone(), pb.clone());
+        let ids = [uid("clerk"), uid("reviewer"), uid("leader")];
+        let n = lifecycles / clients + usize::from(c < lifecycles % clients);
+        handles.push(tokio::spawn(async move {
+            for _ in 0..n {
+                store_lifecycle(&store, &item, &materials, &timings, &calendar, ids).await?;
+                pb.inc(1);
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for h in handles {
+        h.await??;
+    }
+    let elapsed = start.elapsed();
+    pb.finish_and_clear();
+    report("store", lifecycles, elapsed, &*timings.lock().await);
+
+    // 2. Over HTTP, against the real server on a loopback port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(onewindow_server::serve(listener, state.clone(), async move {
+        let _ = stop_rx.await;
+    }));
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients * 2).build()?;
+    let mut tokens = BTreeMap::new();
+    for u in ["clerk", "reviewer", "leader"] {
+        let r: serde_json::Value = http.post(format!("{base}/api/v1/session")).json(&serde_json::json!({"username": u, "password": PASSWORD})).send().await?.json().await?;
+        tokens.insert(u, r["token"].as_str().context("log-in")?.to_string());
+    }
+    let tokens = Arc::new(tokens);
+    let materials_json: Vec<serde_json::Value> = materials.iter().map(|m| serde_json::json!({"requirement": m.requirement, "material_id": m.material_id})).collect();
+    let timings: Timings = Arc::default();
+    let reads: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let pb = bar(lifecycles, "lifecycles (HTTP)");
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for c in 0..clients {
+        let (http, base, tokens, timings, reads, pb) = (http.clone(), base.clone(), tokens.clone(), timings.clone(), reads.clone(), pb.clone());
+        let submit = serde_json::json!({"item_code": item.spec.code, "applicant": {"kind": "person", "name": "基准测试", "id_number": "11010519491231002X", "address": "示范大道1号"}, "materials": materials_json});
+        let n = lifecycles / clients + usize::from(c < lifecycles % clients);
+        handles.push(tokio::spawn(async move {
+            for _ in 0..n {
+                http_lifecycle(&http, &base, &tokens, &submit, &timings, &reads).await?;
+                pb.inc(1);
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for h in handles {
+        h.await??;
+    }
+    let elapsed = start.elapsed();
+    pb.finish_and_clear();
+    report("HTTP", lifecycles, elapsed, &*timings.lock().await);
+    let mut r = reads.lock().await.clone();
+    r.sort();
+    if !r.is_empty() {
+        println!("  GET /api/v1/cases/{{number}} under load: p50 {}  p99 {}", ms(percentile(&r, 0.5)), ms(percentile(&r, 0.99)));
+    }
+
+    if fill > 0 {
+        lists(&store, &http, &base, &tokens["clerk"], fill).await?;
+    }
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn timed<T>(timings: &Timings, what: &'static str, f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    let t = Instant::now();
+    let out = f.await?;
+    timings.lock().await.entry(what).or_default().push(t.elapsed());
+    Ok(out)
+}
+
+async fn store_lifecycle(store: &Store, item: &onewindow_store::StoredItem, materials: &[Attachment], timings: &Timings, calendar: &Calendar, ids: [i64; 3]) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date();
+    let applicant = Applicant::parse(ApplicantKind::Person, "基准测试", "11010519491231002X", "", "示范大道1号")?;
+    let actor = |u: &str, r: &str| Actor { username: u.into(), role: r.into(), at: jiff::Timestamp::now() };
+    let clerk = actor("clerk", "clerk");
+    let form = serde_json::json!({});
+    let code = format!("B{:05}", rand::random::<u32>() % 100_000);
+    let new = NewCase {
+        item: &item.spec,
+        item_version: item.version,
+        applicant: &applicant,
+        applicant_user_id: None,
+        channel: Channel::Window,
+        agent: "",
+        service_point_id: Some(1),
+        first_clerk: "clerk",
+        form: &form,
+        materials,
+        idempotency_key: None,
+        query_code: &code,
+        region_code: "619901",
+        today,
+        any_material: true,
+    };
+    let number = timed(timings, "submit", async { Ok(store.submit_case(&new, &clerk).await?.number) }).await?;
+    let run = |who: (&'static str, Role, i64), command: Command, what: &'static str| {
+        let number = number.clone();
+        async move {
+            let a = actor(who.0, who.1.code());
+            let cx = CommandContext { actor: &a, role: who.1, user_id: who.2, department: Some("spj"), today, calendar };
+            timed(timings, what, async { Ok(store.run_command(&number, &command, &cx).await?) }).await
+        }
+    };
+    run(("clerk", Role::Clerk, ids[0]), Command::Accept { comment: String::new() }, "accept").await?;
+    for what in ["task 1", "task 2"] {
+        let task = store.case_tasks(&number).await?.into_iter().find(|t| t.state == "open").context("open task")?;
+        run(("reviewer", Role::Reviewer, ids[1]), Command::CompleteTask { task_id: task.id, opinion: Opinion::Approve, comment: String::new() }, what).await?;
+    }
+    run(("leader", Role::Leader, ids[2]), Command::Decide { outcome: Outcome::Approved, reason: String::new(), legal_basis: String::new() }, "decide").await?;
+    run(("clerk", Role::Clerk, ids[0]), Command::Deliver { method: DeliveryMethod::Window, courier: String::new(), tracking_number: String::new() }, "deliver").await?;
+    Ok(())
+}
+
+async fn post(http: &reqwest::Client, url: String, token: &str, body: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+    let r = http.post(&url).bearer_auth(token).json(body).send().await?;
+    let status = r.status();
+    let v: serde_json::Value = r.json().await?;
+    if !status.is_success() {
+        bail!("{url}: {status} {v}");
+    }
+    Ok(v)
+}
+
+async fn http_lifecycle(http: &reqwest::Client, base: &str, tokens: &BTreeMap<&str, String>, submit: &serde_json::Value, timings: &Timings, reads: &Arc<Mutex<Vec<Duration>>>) -> anyhow::Result<()> {
+    let created = timed(timings, "submit", post(http, format!("{base}/api/v1/cases"), &tokens["clerk"], submit)).await?;
+    let number = created["number"].as_str().context("number")?.to_string();
+    let accepted = timed(timings, "accept", post(http, format!("{base}/api/v1/cases/{number}/accept"), &tokens["clerk"], &serde_json::json!({}))).await?;
+    let mut open = accepted["open_tasks"].clone();
+    for what in ["task 1", "task 2"] {
+        let id = open[0].as_i64().context("an open task")?;
+        let done = timed(timings, what, post(http, format!("{base}/api/v1/tasks/{id}/complete"), &tokens["reviewer"], &serde_json::json!({"opinion": "approve"}))).await?;
+        open = done["open_tasks"].clone();
+    }
+    let t = Instant::now();
+    let r = http.get(format!("{base}/api/v1/cases/{number}")).bearer_auth(&tokens["clerk"]).send().await?;
+    let _ = r.bytes().await?;
+    reads.lock().await.push(t.elapsed());
+    timed(timings, "decide", post(http, format!("{base}/api/v1/cases/{number}/decide"), &tokens["leader"], &serde_json::json!({"outcome": "approved"}))).await?;
+    timed(timings, "deliver", post(http, format!("{base}/api/v1/cases/{number}/deliver"), &tokens["clerk"], &serde_json::json!({"method": "window"}))).await?;
+    Ok(())
+}
+
+async fn lists(store: &Store, http: &reqwest::Client, base: &str, token: &str, fill: i64) -> anyhow::Result<()> {
+    let t = Instant::now();
+    store.fill_cases_for_benchmark(fill).await?;
+    println!("generated {fill} cases in {:.1} s", t.elapsed().as_secs_f64());
+    let queue = CaseFilter { state: Some(onewindow_core::case::CaseState::Submitted), service_point_id: Some(1), oldest_first: true, ..Default::default() };
+    let mut times = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        store.list_cases(&queue, 50).await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!("  window queue (store, 50 rows)          p50 {}  p99 {}", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.99)));
+    for (label, query) in [
+        ("by state", "state=in_review"),
+        ("by department + state", "department=wjj&state=approved"),
+        ("by applicant", "applicant=%E7%94%B3%E8%AF%B7%E4%BA%BA123"),
+        ("by item", "item=bench-item-42"),
+        ("by date range", "from=2025-03-01&to=2025-03-07"),
+        ("newest, no filter", ""),
+        ("page 2 by cursor", "cursor=6199012025060102000"),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..30 {
+            let t = Instant::now();
+            let r = http.get(format!("{base}/api/v1/cases?{query}&limit=50")).bearer_auth(token).send().await?;
+            if !r.status().is_success() {
+                bail!("{query}: {}", r.status());
+            }
+            let _ = r.bytes().await?;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!("  GET /api/v1/cases {label:<22} p50 {}  p99 {}", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.99)));
+    }
+    Ok(())
+}
