@@ -127,3 +127,22 @@ export async function assertAccessible(page) {
   });
   assert.deepEqual(problems, [], `accessibility problems on ${page.url()}:\n  ${problems.join('\n  ')}`);
 }
+
+/**
+ * Click something that navigates the page (a link, a form's submit button) and wait
+ * until the new document has loaded. Returns the response of the document the page
+ * ends on (after any redirect), so callers can check its status.
+ */
+export async function clickAndLoad(page, locator) {
+  const isFinal = (response) =>
+    response.request().isNavigationRequest() &&
+    response.frame() === page.mainFrame() &&
+    !(response.status() >= 300 && response.status() < 400);
+  const [response] = await Promise.all([
+    page.waitForResponse(isFinal),
+    page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()),
+    locator.click(),
+  ]);
+  await page.waitForLoadState('load');
+  return response;
+}

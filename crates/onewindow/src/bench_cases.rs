@@ -5,7 +5,7 @@ use crate::bench::{ms, percentile};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use onewindow_core::calendar::Calendar;
-use onewindow_core::case::{Applicant, ApplicantKind, Attachment, Channel, Command, Opinion, Outcome, DeliveryMethod};
+use onewindow_core::case::{Applicant, ApplicantKind, Attachment, Channel, Command, DeliveryMethod, Opinion, Outcome};
 use onewindow_core::role::Role;
 use onewindow_server::{AppState, Clock, Settings};
 use onewindow_store::{Actor, CaseFilter, CommandContext, NewCase, NewMaterial, Store};
@@ -44,7 +44,12 @@ fn bar(len: usize, what: &str) -> ProgressBar {
 }
 
 fn report(label: &str, n: usize, elapsed: Duration, timings: &BTreeMap<&'static str, Vec<Duration>>) {
-    println!("{label}: {n} lifecycles in {:.2} s = {:.0} lifecycles/s ({:.0} transitions/s)", elapsed.as_secs_f64(), n as f64 / elapsed.as_secs_f64(), 6.0 * n as f64 / elapsed.as_secs_f64());
+    println!(
+        "{label}: {n} lifecycles in {:.2} s = {:.0} lifecycles/s ({:.0} transitions/s)",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        6.0 * n as f64 / elapsed.as_secs_f64()
+    );
     let mut all = Vec::new();
     for t in TRANSITIONS {
         let mut v = timings.get(t).cloned().unwrap_or_default();
@@ -72,7 +77,13 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     let mut materials = Vec::new();
     for m in item.spec.materials.iter().filter(|m| m.required) {
         let content = format!("%PDF-1.4 bench {}", m.name);
-        let nm = NewMaterial { uploaded_by: uid("clerk"), kind: &m.kind, file_name: "bench.pdf", content_type: "application/pdf", content: content.as_bytes() };
+        let nm = NewMaterial {
+            uploaded_by: uid("clerk"),
+            kind: &m.kind,
+            file_name: "bench.pdf",
+            content_type: "application/pdf",
+            content: content.as_bytes(),
+        };
         let stored = store.store_material(&nm, jiff::Timestamp::now()).await?;
         materials.push(Attachment { requirement: m.name.clone(), material_id: stored.id });
     }
@@ -84,7 +95,8 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     let start = Instant::now();
     let mut handles = Vec::new();
     for c in 0..clients {
-        let (store, item, materials, timings, calendar, pb) = (store.clone(), item.clone(), materials.clone(), timings.clone(), calendar.clone(), pb.clone());
+        let (store, item, materials, timings, calendar, pb) =
+            (store.clone(), item.clone(), materials.clone(), timings.clone(), calendar.clone(), pb.clone());
         let ids = [uid("clerk"), uid("reviewer"), uid("leader")];
         let n = lifecycles / clients + usize::from(c < lifecycles % clients);
         handles.push(tokio::spawn(async move {
@@ -112,18 +124,26 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients * 2).build()?;
     let mut tokens = BTreeMap::new();
     for u in ["clerk", "reviewer", "leader"] {
-        let r: serde_json::Value = http.post(format!("{base}/api/v1/session")).json(&serde_json::json!({"username": u, "password": PASSWORD})).send().await?.json().await?;
+        let r: serde_json::Value = http
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": u, "password": PASSWORD}))
+            .send()
+            .await?
+            .json()
+            .await?;
         tokens.insert(u, r["token"].as_str().context("log-in")?.to_string());
     }
     let tokens = Arc::new(tokens);
-    let materials_json: Vec<serde_json::Value> = materials.iter().map(|m| serde_json::json!({"requirement": m.requirement, "material_id": m.material_id})).collect();
+    let materials_json: Vec<serde_json::Value> =
+        materials.iter().map(|m| serde_json::json!({"requirement": m.requirement, "material_id": m.material_id})).collect();
     let timings: Timings = Arc::default();
     let reads: Arc<Mutex<Vec<Duration>>> = Arc::default();
     let pb = bar(lifecycles, "lifecycles (HTTP)");
     let start = Instant::now();
     let mut handles = Vec::new();
     for c in 0..clients {
-        let (http, base, tokens, timings, reads, pb) = (http.clone(), base.clone(), tokens.clone(), timings.clone(), reads.clone(), pb.clone());
+        let (http, base, tokens, timings, reads, pb) =
+            (http.clone(), base.clone(), tokens.clone(), timings.clone(), reads.clone(), pb.clone());
         let submit = serde_json::json!({"item_code": item.spec.code, "applicant": {"kind": "person", "name": "基准测试", "id_number": "11010519491231002X", "address": "示范大道1号"}, "materials": materials_json});
         let n = lifecycles / clients + usize::from(c < lifecycles % clients);
         handles.push(tokio::spawn(async move {
@@ -161,7 +181,14 @@ async fn timed<T>(timings: &Timings, what: &'static str, f: impl std::future::Fu
     Ok(out)
 }
 
-async fn store_lifecycle(store: &Store, item: &onewindow_store::StoredItem, materials: &[Attachment], timings: &Timings, calendar: &Calendar, ids: [i64; 3]) -> anyhow::Result<()> {
+async fn store_lifecycle(
+    store: &Store,
+    item: &onewindow_store::StoredItem,
+    materials: &[Attachment],
+    timings: &Timings,
+    calendar: &Calendar,
+    ids: [i64; 3],
+) -> anyhow::Result<()> {
     let now = jiff::Timestamp::now();
     let today = now.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date();
     let applicant = Applicant::parse(ApplicantKind::Person, "基准测试", "11010519491231002X", "", "示范大道1号")?;
@@ -198,10 +225,25 @@ async fn store_lifecycle(store: &Store, item: &onewindow_store::StoredItem, mate
     run(("clerk", Role::Clerk, ids[0]), Command::Accept { comment: String::new() }, "accept").await?;
     for what in ["task 1", "task 2"] {
         let task = store.case_tasks(&number).await?.into_iter().find(|t| t.state == "open").context("open task")?;
-        run(("reviewer", Role::Reviewer, ids[1]), Command::CompleteTask { task_id: task.id, opinion: Opinion::Approve, comment: String::new() }, what).await?;
+        run(
+            ("reviewer", Role::Reviewer, ids[1]),
+            Command::CompleteTask { task_id: task.id, opinion: Opinion::Approve, comment: String::new() },
+            what,
+        )
+        .await?;
     }
-    run(("leader", Role::Leader, ids[2]), Command::Decide { outcome: Outcome::Approved, reason: String::new(), legal_basis: String::new() }, "decide").await?;
-    run(("clerk", Role::Clerk, ids[0]), Command::Deliver { method: DeliveryMethod::Window, courier: String::new(), tracking_number: String::new() }, "deliver").await?;
+    run(
+        ("leader", Role::Leader, ids[2]),
+        Command::Decide { outcome: Outcome::Approved, reason: String::new(), legal_basis: String::new() },
+        "decide",
+    )
+    .await?;
+    run(
+        ("clerk", Role::Clerk, ids[0]),
+        Command::Deliver { method: DeliveryMethod::Window, courier: String::new(), tracking_number: String::new() },
+        "deliver",
+    )
+    .await?;
     Ok(())
 }
 
@@ -215,22 +257,46 @@ async fn post(http: &reqwest::Client, url: String, token: &str, body: &serde_jso
     Ok(v)
 }
 
-async fn http_lifecycle(http: &reqwest::Client, base: &str, tokens: &BTreeMap<&str, String>, submit: &serde_json::Value, timings: &Timings, reads: &Arc<Mutex<Vec<Duration>>>) -> anyhow::Result<()> {
+async fn http_lifecycle(
+    http: &reqwest::Client,
+    base: &str,
+    tokens: &BTreeMap<&str, String>,
+    submit: &serde_json::Value,
+    timings: &Timings,
+    reads: &Arc<Mutex<Vec<Duration>>>,
+) -> anyhow::Result<()> {
     let created = timed(timings, "submit", post(http, format!("{base}/api/v1/cases"), &tokens["clerk"], submit)).await?;
     let number = created["number"].as_str().context("number")?.to_string();
-    let accepted = timed(timings, "accept", post(http, format!("{base}/api/v1/cases/{number}/accept"), &tokens["clerk"], &serde_json::json!({}))).await?;
+    let accepted =
+        timed(timings, "accept", post(http, format!("{base}/api/v1/cases/{number}/accept"), &tokens["clerk"], &serde_json::json!({})))
+            .await?;
     let mut open = accepted["open_tasks"].clone();
     for what in ["task 1", "task 2"] {
         let id = open[0].as_i64().context("an open task")?;
-        let done = timed(timings, what, post(http, format!("{base}/api/v1/tasks/{id}/complete"), &tokens["reviewer"], &serde_json::json!({"opinion": "approve"}))).await?;
+        let done = timed(
+            timings,
+            what,
+            post(http, format!("{base}/api/v1/tasks/{id}/complete"), &tokens["reviewer"], &serde_json::json!({"opinion": "approve"})),
+        )
+        .await?;
         open = done["open_tasks"].clone();
     }
     let t = Instant::now();
     let r = http.get(format!("{base}/api/v1/cases/{number}")).bearer_auth(&tokens["clerk"]).send().await?;
     let _ = r.bytes().await?;
     reads.lock().await.push(t.elapsed());
-    timed(timings, "decide", post(http, format!("{base}/api/v1/cases/{number}/decide"), &tokens["leader"], &serde_json::json!({"outcome": "approved"}))).await?;
-    timed(timings, "deliver", post(http, format!("{base}/api/v1/cases/{number}/deliver"), &tokens["clerk"], &serde_json::json!({"method": "window"}))).await?;
+    timed(
+        timings,
+        "decide",
+        post(http, format!("{base}/api/v1/cases/{number}/decide"), &tokens["leader"], &serde_json::json!({"outcome": "approved"})),
+    )
+    .await?;
+    timed(
+        timings,
+        "deliver",
+        post(http, format!("{base}/api/v1/cases/{number}/deliver"), &tokens["clerk"], &serde_json::json!({"method": "window"})),
+    )
+    .await?;
     Ok(())
 }
 
@@ -238,7 +304,12 @@ async fn lists(store: &Store, http: &reqwest::Client, base: &str, token: &str, f
     let t = Instant::now();
     store.fill_cases_for_benchmark(fill).await?;
     println!("generated {fill} cases in {:.1} s", t.elapsed().as_secs_f64());
-    let queue = CaseFilter { state: Some(onewindow_core::case::CaseState::Submitted), service_point_id: Some(1), oldest_first: true, ..Default::default() };
+    let queue = CaseFilter {
+        state: Some(onewindow_core::case::CaseState::Submitted),
+        service_point_id: Some(1),
+        oldest_first: true,
+        ..Default::default()
+    };
     let mut times = Vec::new();
     for _ in 0..50 {
         let t = Instant::now();
