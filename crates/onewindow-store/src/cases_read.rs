@@ -206,7 +206,13 @@ impl Store {
             bind("item_code = ?", i.clone());
         }
         if let Some(a) = &f.applicant {
-            bind("(applicant_id = ? OR applicant_name = ?)", a.clone());
+            // An identity number or credit code, else a name: one indexed column either way.
+            let looks_like_id = a.len() == 18 && a.bytes().all(|b| b.is_ascii_alphanumeric());
+            if looks_like_id {
+                bind("applicant_id = ?", a.to_ascii_uppercase());
+            } else {
+                bind("applicant_name = ?", a.clone());
+            }
         }
         if let Some(u) = f.applicant_user_id {
             bind("applicant_user_id = CAST(? AS BIGINT)", u.to_string());
@@ -220,18 +226,24 @@ impl Store {
         if let Some(to) = &f.to {
             bind("submitted_date <= ?", to.clone());
         }
-        if f.oldest_first {
-            if let Some(after) = &f.after {
-                bind("number > ?", after.clone());
-            }
-        } else if let Some(before) = &f.before {
-            bind("number < ?", before.clone());
+        // The cursor is a case number; its date part orders it among the other regions' cases.
+        let cursor = if f.oldest_first { f.after.as_ref() } else { f.before.as_ref() };
+        if let Some(number) = cursor {
+            let date = onewindow_core::case::CaseNumber::parse(number)
+                .map_err(|e| StoreError::Rejected(format!("分页游标无效：{e}")))?
+                .date()
+                .to_string();
+            let op = if f.oldest_first { ">" } else { "<" };
+            binds.push(date);
+            binds.push(number.clone());
+            let (d, n) = (binds.len() - 1, binds.len());
+            conditions.push(format!("(submitted_date {op} ${d} OR (submitted_date = ${d} AND number {op} ${n}))"));
         }
         let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         let order = if f.oldest_first { "ASC" } else { "DESC" };
         let sql = format!(
             "SELECT number, item_name, item_code, handling_department, applicant_name, state, channel, submitted_at, due_date \
-             FROM app_case {filter} ORDER BY number {order} LIMIT {limit}"
+             FROM app_case {filter} ORDER BY submitted_date {order}, number {order} LIMIT {limit}"
         );
         let rows: Vec<SummaryRow> = with_reader!(self, pool => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));

@@ -70,13 +70,15 @@ CREATE TABLE app_case (
     last_event_hash     TEXT NOT NULL,
     updated_at          BIGINT NOT NULL
 );
--- Keyset pagination by number (numbers sort by date) under each filter.
-CREATE INDEX app_case_state ON app_case (state, number);
-CREATE INDEX app_case_department ON app_case (handling_department, state, number);
-CREATE INDEX app_case_applicant ON app_case (applicant_id, number);
-CREATE INDEX app_case_applicant_user ON app_case (applicant_user_id, number);
-CREATE INDEX app_case_item ON app_case (item_code, number);
-CREATE INDEX app_case_point_queue ON app_case (service_point_id, state, number);
+-- Lists run newest first by (submitted_date, number) under each filter, so that every page is
+-- one index range scan; the cursor is the last number (its digits 7-14 are its submitted date).
+CREATE INDEX app_case_state ON app_case (state, submitted_date, number);
+CREATE INDEX app_case_department ON app_case (handling_department, state, submitted_date, number);
+CREATE INDEX app_case_applicant ON app_case (applicant_id, submitted_date, number);
+CREATE INDEX app_case_applicant_name ON app_case (applicant_name, submitted_date, number);
+CREATE INDEX app_case_applicant_user ON app_case (applicant_user_id, submitted_date, number);
+CREATE INDEX app_case_item ON app_case (item_code, submitted_date, number);
+CREATE INDEX app_case_point_queue ON app_case (service_point_id, state, submitted_date, number);
 CREATE INDEX app_case_submitted ON app_case (submitted_date, number);
 CREATE UNIQUE INDEX app_case_idempotency ON app_case (idempotency_key) WHERE idempotency_key IS NOT NULL;
 
