@@ -337,7 +337,7 @@ test('the window asks for a correction once, then refuses', async (t) => {
   // One notice listing what to correct.
   const correction = formWith(clerk, '出具一次性告知书');
   const reason = '请上传学历证明或兽医专业培训合格证明的清晰扫描件';
-  await correction.getByLabel(VET_LEFT_OUT, { exact: true }).fill(reason);
+  await correction.getByLabel(`${VET_LEFT_OUT}：需补正的内容`, { exact: true }).fill(reason);
   const notify = correction.getByRole('button', { name: '出具一次性告知书', exact: true });
   await act(clerk, notify, number, '出具一次性告知书');
   await assertCaseState(clerk, '待补正材料', 'after the correction notice');

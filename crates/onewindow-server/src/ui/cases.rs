@@ -23,6 +23,30 @@ use serde::Deserialize;
 
 const LIST_ROWS: i64 = 50;
 
+/// An instant as people in the hall read it: Beijing time, to the minute.
+pub fn local_time(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+fn channel_label(code: &str) -> &'static str {
+    match code {
+        "window" => "窗口申请",
+        "agent" => "代办",
+        "kiosk" => "自助终端",
+        _ => "网上申请",
+    }
+}
+
+fn localise(cases: &mut [CaseSummary]) {
+    for c in cases {
+        c.submitted_at = local_time(&c.submitted_at);
+        c.channel = channel_label(&c.channel).to_string();
+    }
+}
+
 /// Text fields and files of a multipart form.
 struct Posted {
     fields: Vec<(String, String)>,
@@ -244,6 +268,8 @@ pub async fn list(State(state): State<AppState>, MaybeUser(user): MaybeUser, Que
         Ok(c) => c,
         Err(e) => return html_error(e.into(), Some(&user)),
     };
+    let mut cases = cases;
+    localise(&mut cases);
     let next = (cases.len() as i64 == LIST_ROWS).then(|| {
         format!(
             "/cases?state={}&applicant={}&cursor={}",
@@ -282,7 +308,11 @@ struct CasePage {
     requirements: Vec<(String, bool)>,
     tasks: Vec<TaskRecord>,
     inspections: Vec<InspectionRecord>,
-    events: Vec<(String, &'static str, String, String, String)>,
+    events: Vec<(String, String, String, String, String)>,
+    submitted_local: String,
+    accepted_local: Option<String>,
+    closed_local: Option<String>,
+    asked: Vec<String>,
     departments: Vec<(String, String)>,
     my_tasks: Vec<TaskRecord>,
     open_inspection: Option<InspectionRecord>,
@@ -342,6 +372,7 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
     let owner = c.applicant_user_id == Some(user.user.id);
     let staff = user.can(Permission::StaffArea);
     let events = if staff {
+        let users = state.store.users().await.unwrap_or_default();
         state
             .store
             .case_events(number)
@@ -349,13 +380,13 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
             .unwrap_or_default()
             .into_iter()
             .map(|e| {
-                (
-                    e.at.chars().take(19).collect::<String>().replace('T', " "),
-                    crate::routes::cases::action_label(&e.action),
-                    e.actor,
-                    e.role,
-                    e.reason,
-                )
+                let mut label = crate::routes::cases::action_label(&e.action).to_string();
+                if let Some(name) = e.detail.get("name").and_then(|n| n.as_str()) {
+                    label = format!("{label}：{name}");
+                }
+                let actor = users.iter().find(|u| u.username == e.actor).map(|u| u.display_name.clone()).unwrap_or(e.actor);
+                let role = Role::parse(&e.role).map(|r| r.label_zh().to_string()).unwrap_or(e.role);
+                (local_time(&e.at), label, actor, role, e.reason)
             })
             .collect()
     } else {
@@ -380,6 +411,30 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
         .cloned()
         .collect();
     let outstanding = c.deficiencies.iter().any(|d| !d.supplied);
+    let users = state.store.users().await.unwrap_or_default();
+    let person = |username: &str| {
+        users.iter().find(|u| u.username == username).map(|u| u.display_name.clone()).unwrap_or_else(|| username.to_string())
+    };
+    let mut tasks = detail.tasks.clone();
+    for t in &mut tasks {
+        t.department = snap.department_name(&t.department).to_string();
+        t.completed_by = person(&t.completed_by);
+    }
+    let mut c_materials = detail.materials.clone();
+    for m in &mut c_materials {
+        m.verified_by = m.verified_by.as_deref().map(&person);
+    }
+    let mut record = detail.case.clone();
+    record.accepted_by = person(&record.accepted_by);
+    record.decided_by = person(&record.decided_by);
+    let times =
+        (local_time(&record.submitted_at), record.accepted_at.as_deref().map(local_time), record.closed_at.as_deref().map(local_time));
+    // The resubmission form offers what was asked for: the corrections, or the materials owed.
+    let asked: Vec<String> = if c.state == CaseState::CorrectionRequested {
+        c.corrections.iter().map(|x| x.material.clone()).collect()
+    } else {
+        c.deficiencies.iter().filter(|d| !d.supplied).map(|d| d.material.clone()).collect()
+    };
     let t = CasePage {
         page: Page::new(format!("办件 {}", c.number), Some(user)),
         id_masked: if staff || owner { c.applicant.id_number.clone() } else { String::new() },
@@ -416,11 +471,15 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
         departments: snap.departments.iter().map(|d| (d.code.clone(), d.name.clone())).collect(),
         open_inspection: open_inspection.filter(|_| roles.contains(&Role::Reviewer)),
         my_tasks,
-        c_materials: detail.materials.clone(),
-        tasks: detail.tasks.clone(),
+        c_materials,
+        tasks,
         inspections: detail.inspections.clone(),
         events,
-        c: detail.case.clone(),
+        submitted_local: times.0,
+        accepted_local: times.1,
+        closed_local: times.2,
+        asked,
+        c: record,
     };
     let status = if t.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     (status, render(&t)).into_response()
@@ -618,7 +677,9 @@ pub async fn desk(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
     }
     .await;
     match loaded {
-        Ok((points, queue, outgoing)) => {
+        Ok((points, mut queue, mut outgoing)) => {
+            localise(&mut queue);
+            localise(&mut outgoing);
             let name = points.iter().find(|p| Some(p.id) == point).map(|p| p.name.clone()).unwrap_or_else(|| "全部服务网点".into());
             render(&DeskPage { page: Page::new("综合窗口", Some(&user)), point: name, queue, outgoing })
         }
@@ -692,11 +753,27 @@ pub struct TrackParams {
 /// `GET /track`: public progress by case number and query code; no log-in.
 pub async fn track(State(state): State<AppState>, MaybeUser(user): MaybeUser, Query(p): Query<TrackParams>) -> Response {
     let (number, code) = (p.number.unwrap_or_default(), p.code.unwrap_or_default());
+    let key = format!("track:{}", number.trim());
+    if !number.is_empty() && state.throttle.locked_minutes(&key, state.clock.now()).is_some() {
+        return error_page(StatusCode::TOO_MANY_REQUESTS, user.as_ref(), "查询过于频繁", "该办件的查询码输错次数过多，请15分钟后再试。");
+    }
     let view = if number.is_empty() || code.is_empty() {
         None
     } else {
         match track_view(&state, &number, &code).await {
-            Ok(v) => v,
+            Ok(Some(mut v)) => {
+                v.submitted_at = local_time(&v.submitted_at);
+                v.closed_at = v.closed_at.as_deref().map(local_time);
+                for step in &mut v.steps {
+                    step.started_at = local_time(&step.started_at);
+                    step.ended_at = step.ended_at.as_deref().map(local_time);
+                }
+                Some(v)
+            }
+            Ok(None) => {
+                state.throttle.failed(&key, state.clock.now());
+                None
+            }
             Err(e) => return html_error(e, user.as_ref()),
         }
     };

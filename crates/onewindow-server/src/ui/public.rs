@@ -297,6 +297,10 @@ pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -
                 "/admin/items"
             } else if user.roles.contains(&Role::Auditor) {
                 "/audit"
+            } else if user.roles.contains(&Role::Clerk) {
+                "/desk"
+            } else if user.roles.iter().any(|r| matches!(r, Role::Reviewer | Role::Leader | Role::Supervisor)) {
+                "/inbox"
             } else {
                 "/"
             };
