@@ -933,36 +933,10 @@ pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Op
 
 /// The Chinese label of an event's action code.
 pub fn action_label(code: &str) -> &'static str {
-    use onewindow_core::case::Action as A;
-    const ALL: [A; 23] = [
-        A::Accept,
-        A::AcceptWithDeficiency,
-        A::RequestCorrection,
-        A::Resubmit,
-        A::SupplyMaterials,
-        A::Refuse,
-        A::Withdraw,
-        A::StartReview,
-        A::Register,
-        A::ApproveOnCommitment,
-        A::RequestOpinions,
-        A::OpinionsComplete,
-        A::OrderInspection,
-        A::CompleteInspection,
-        A::Forward,
-        A::ReplyApproved,
-        A::ReplyDenied,
-        A::Approve,
-        A::Deny,
-        A::DeliverInPerson,
-        A::DeliverByExpress,
-        A::ConfirmReceipt,
-        A::CompleteTask,
-    ];
     if code == "submit" {
         return "提交申请";
     }
-    ALL.iter().find(|a| a.code() == code).map(|a| a.label_zh()).unwrap_or("办理")
+    onewindow_core::case::Action::parse(code).map(|a| a.label_zh()).unwrap_or("办理")
 }
 
 /// Public progress of a case by number and query code (no log-in).

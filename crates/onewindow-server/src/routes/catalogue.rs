@@ -151,17 +151,20 @@ pub async fn export_catalogue(
             ));
         }
     };
+    export_download(&state, &user, role, csv, false).await
+}
+
+/// The export as a download, recorded in the audit trail. With `bom`, the CSV starts with a
+/// byte-order mark so that spreadsheet programs read it as UTF-8.
+pub async fn export_download(state: &AppState, user: &CurrentUser, role: Role, csv: bool, bom: bool) -> Result<Response, ApiError> {
     let text = export_text(&state.store, csv).await?;
-    state
-        .store
-        .record(
-            &state.actor(&user.user, role),
-            "catalogue.export",
-            "catalogue",
-            serde_json::json!({"format": if csv {"csv"} else {"json"}}),
-        )
-        .await?;
-    let (ct, name) = if csv { ("text/csv; charset=utf-8", "catalogue.csv") } else { ("application/json", "catalogue.json") };
-    Ok(([(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], text)
+    let detail = serde_json::json!({"format": if csv { "csv" } else { "json" }});
+    state.store.record(&state.actor(&user.user, role), "catalogue.export", "catalogue", detail).await?;
+    let (ct, name, body) = match (csv, bom) {
+        (true, true) => ("text/csv; charset=utf-8", "catalogue.csv", format!("\u{FEFF}{text}")),
+        (true, false) => ("text/csv; charset=utf-8", "catalogue.csv", text),
+        (false, _) => ("application/json", "catalogue.json", text),
+    };
+    Ok(([(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body)
         .into_response())
 }

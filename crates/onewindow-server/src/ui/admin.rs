@@ -3,13 +3,13 @@
 use super::forms::{ItemForm, Posted};
 use super::{Page, check_csrf, code_url, html_error, render, see_other, staff};
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::routes::catalogue::{export_text, is_csv, run_import};
+use crate::routes::catalogue::{export_download, is_csv, run_import};
 use crate::routes::items::{ItemQuery, ItemWrite, apply_transfer, check, save_edit, search};
 use crate::state::AppState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use onewindow_core::catalogue::{
     HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, KeptItem, SealModel, TransferBatch, ValidationContext, validate,
@@ -587,30 +587,7 @@ async fn export(state: AppState, maybe: MaybeUser, csv: bool) -> Response {
         Err(r) => return r,
     };
     let role = user.require(Permission::ExportCatalogue, "导出", "export").unwrap_or(Role::Cataloguer);
-    let text = match export_text(&state.store, csv).await {
-        Ok(t) => t,
-        Err(e) => return html_error(e.into(), Some(&user)),
-    };
-    if let Err(e) = state
-        .store
-        .record(
-            &state.actor(&user.user, role),
-            "catalogue.export",
-            "catalogue",
-            serde_json::json!({"format": if csv {"csv"} else {"json"}}),
-        )
-        .await
-    {
-        return html_error(e.into(), Some(&user));
-    }
-    // A byte-order mark lets spreadsheet programs read the CSV as UTF-8.
-    let (ct, name, body) = if csv {
-        ("text/csv; charset=utf-8", "catalogue.csv", format!("\u{FEFF}{text}"))
-    } else {
-        ("application/json", "catalogue.json", text)
-    };
-    ([(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body)
-        .into_response()
+    export_download(&state, &user, role, csv, true).await.unwrap_or_else(|e| html_error(e, Some(&user)))
 }
 
 /// `GET /admin/export.csv`.
