@@ -9,6 +9,7 @@ use utoipa::OpenApi;
     info(title = "onewindow API", description = "一窗受理、一网通办：政务服务一体化平台接口。Errors are application/problem+json with Chinese and English messages."),
     tags(
         (name = "catalogue", description = "事项清单 · item catalogue and service guides"),
+        (name = "calendar", description = "工作日历 · working days, holidays and adjusted working days"),
         (name = "cases", description = "办件 · applications, acceptance, examination, decision, delivery, tracking"),
         (name = "session", description = "登录 · log-in, cookie and bearer sessions"),
         (name = "administration", description = "用户与审计 · users and the audit trail"),

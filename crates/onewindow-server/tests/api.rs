@@ -482,3 +482,22 @@ async fn metrics_are_exposed() {
     assert!(text.contains("http_request_duration_seconds"), "{text}");
     assert!(text.contains("db_pool_connections"), "{text}");
 }
+
+#[tokio::test]
+async fn the_working_day_calendar_is_public() {
+    let app = spawn_app(onewindow_store::Backend::Sqlite).await;
+    // National Day 2024: 1–7 October off, Sunday 29 September and Saturday 12 October worked.
+    let (status, r) = app.get_json("/api/v1/calendar/add-working-days?from=2024-09-30&days=1").await;
+    assert_eq!(status, 200);
+    assert_eq!(r, json!({"from": "2024-09-30", "days": 1, "date": "2024-10-08"}));
+    let (_, r) = app.get_json("/api/v1/calendar/working-days-between?from=2024-09-27&to=2024-10-12").await;
+    assert_eq!(r["working_days"], 7, "29, 30 Sep and 8–12 Oct");
+    let (_, days) = app.get_json("/api/v1/calendar/days?year=2024").await;
+    let oct1 = days.as_array().unwrap().iter().find(|d| d["date"] == "2024-10-01").unwrap().clone();
+    assert_eq!((oct1["kind"].as_str(), oct1["name"].as_str()), (Some("holiday"), Some("国庆节")));
+    assert!(days.as_array().unwrap().iter().any(|d| d["date"] == "2024-09-29" && d["kind"] == "working"));
+    let r = app.http.get(app.url("/api/v1/calendar/add-working-days?from=2031-01-01&days=1")).send().await.unwrap();
+    assert_problem(r, 422, "validation").await;
+    let r = app.http.get(app.url("/api/v1/calendar/add-working-days?from=yesterday&days=1")).send().await.unwrap();
+    assert_problem(r, 400, "bad-request").await;
+}

@@ -266,7 +266,7 @@ async fn deficiency_acceptance_blocks_approval_until_supplied() {
         let r = act(&app, &a.clerk, number, "accept", json!({})).await;
         let p = assert_problem(r, 422, "validation").await;
         assert!(p["errors"][0]["message_zh"].as_str().unwrap().contains(&missing));
-        let v = ok(&app, &a.clerk, number, "accept-with-deficiency", json!({"missing": [{"material": missing, "deadline_days": 5}]})).await;
+        let v = ok(&app, &a.clerk, number, "accept-with-deficiency", json!({"missing": [{"material": missing, "deadline_days": 2}]})).await;
         assert_eq!(v["state"], "in_review");
         complete_open_tasks(&app, &a.reviewer, number).await;
         let r = act(&app, &a.leader, number, "decide", json!({"outcome": "approved"})).await;

@@ -433,6 +433,8 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
     }
     let provided: Vec<&str> = file.provided.iter().map(String::as_str).collect();
     let absent = missing_requirements(&file.item, &provided);
+    let promised = if file.item.mode == HandlingMode::Immediate { 0 } else { file.item.promised_limit_days };
+    let due_date = add_days(ctx, promised)?;
     let mut deficiencies = Vec::new();
     if missing.is_empty() {
         if !absent.is_empty() {
@@ -456,13 +458,20 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
                 return Err(invalid("missing", format!("补交期限应为1至{DEFICIENCY_DAYS_MAX}个工作日"), "deadline out of range"));
             }
             let deadline_date = add_days(ctx, *days)?;
+            // Materials accepted as missing must be in before the case is due to be decided.
+            if deadline_date > due_date {
+                return Err(invalid(
+                    "missing",
+                    format!("补交期限（{deadline_date}）不能晚于承诺办结日期（{due_date}）"),
+                    format!("the deadline {deadline_date} is after the promised due date {due_date}"),
+                ));
+            }
             deficiencies.push(Deficiency { material: material.clone(), deadline_date, supplied: false });
         }
         b.go(Action::AcceptWithDeficiency, comment, serde_json::to_value(&deficiencies).expect("plain data"))?;
         b.change.deficiencies = Some(deficiencies);
     }
-    let promised = if file.item.mode == HandlingMode::Immediate { 0 } else { file.item.promised_limit_days };
-    b.change.due_date = Some(add_days(ctx, promised)?);
+    b.change.due_date = Some(due_date);
     match file.item.handling_type {
         HandlingType::Filing => b.go(Action::Register, "备案事项受理即予备案", serde_json::json!({}))?,
         HandlingType::Commitment if b.state == CaseState::Accepted => {

@@ -3,6 +3,7 @@
 //! plain routes (HTML is not part of the API contract).
 
 pub mod admin;
+pub mod calendar;
 pub mod cases;
 pub mod catalogue;
 pub mod extract;
@@ -36,6 +37,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::complete_inspection))
         .routes(routes!(cases::track))
         .routes(routes!(cases::get_document))
+        .routes(routes!(calendar::add_working_days))
+        .routes(routes!(calendar::working_days_between))
+        .routes(routes!(calendar::list_days))
         .routes(routes!(catalogue::import_catalogue))
         .routes(routes!(catalogue::export_catalogue))
         .routes(routes!(admin::list_users, admin::create_user))

@@ -313,6 +313,7 @@ struct CasePage {
     accepted_local: Option<String>,
     closed_local: Option<String>,
     asked: Vec<String>,
+    deficiency_days: u32,
     departments: Vec<(String, String)>,
     my_tasks: Vec<TaskRecord>,
     open_inspection: Option<InspectionRecord>,
@@ -479,6 +480,7 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
         accepted_local: times.1,
         closed_local: times.2,
         asked,
+        deficiency_days: spec.as_ref().map(|s| s.promised_limit_days.clamp(1, 5)).unwrap_or(1),
         c: record,
     };
     let status = if t.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

@@ -1,0 +1,133 @@
+//! The working-day calendar, public: the arithmetic every deadline uses, so that applicants
+//! and clerks can check a due date by hand.
+
+use crate::problem::ApiError;
+use crate::routes::extract::ApiQuery;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use onewindow_core::calendar::{CalendarError, DayKind, WorkingDays};
+use serde::{Deserialize, Serialize};
+
+const DAYS_MAX: u32 = 1000;
+
+fn date(field: &str, raw: &str) -> Result<jiff::civil::Date, ApiError> {
+    raw.trim().parse().map_err(|_| ApiError::bad_request(format!("{field}应为YYYY-MM-DD格式的日期"), format!("{field} must be YYYY-MM-DD")))
+}
+
+fn calendar_error(e: CalendarError) -> ApiError {
+    match e {
+        CalendarError::NotPublished { year } => ApiError::validation(serde_json::json!([{
+            "field": "from",
+            "message_zh": format!("{year}年的节假日安排尚未录入，无法计算工作日"),
+            "message_en": format!("the holiday schedule of {year} is not published in the calendar"),
+        }])),
+        other => ApiError::internal(other),
+    }
+}
+
+/// `from` and `days`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AddQuery {
+    /// Start date (YYYY-MM-DD), not counted.
+    pub from: String,
+    /// Working days to add.
+    pub days: u32,
+}
+
+/// The Nth working day after a date.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AddResult {
+    /// Start date.
+    pub from: String,
+    /// Working days added.
+    pub days: u32,
+    /// The Nth working day after `from` (`from` itself not counted).
+    pub date: String,
+}
+
+/// The Nth working day after `from` (`from` not counted): weekends and official holidays
+/// skipped, adjusted working days (调休) counted.
+#[utoipa::path(get, path = "/api/v1/calendar/add-working-days", tag = "calendar", params(AddQuery),
+    responses((status = 200, body = AddResult), (status = 400, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+pub async fn add_working_days(State(state): State<AppState>, ApiQuery(q): ApiQuery<AddQuery>) -> Result<Json<AddResult>, ApiError> {
+    let from = date("from", &q.from)?;
+    if q.days > DAYS_MAX {
+        return Err(ApiError::bad_request(format!("days不能超过{DAYS_MAX}"), format!("days above {DAYS_MAX}")));
+    }
+    let to = state.calendar.add_working_days(from, WorkingDays(q.days)).map_err(calendar_error)?;
+    Ok(Json(AddResult { from: from.to_string(), days: q.days, date: to.to_string() }))
+}
+
+/// `from` and `to`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BetweenQuery {
+    /// First date (YYYY-MM-DD), not counted.
+    pub from: String,
+    /// Last date (YYYY-MM-DD), counted.
+    pub to: String,
+}
+
+/// Working days in an interval.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BetweenResult {
+    /// First date.
+    pub from: String,
+    /// Last date.
+    pub to: String,
+    /// Working days after `from` up to and including `to`.
+    pub working_days: u32,
+}
+
+/// Working days after `from` up to and including `to`.
+#[utoipa::path(get, path = "/api/v1/calendar/working-days-between", tag = "calendar", params(BetweenQuery),
+    responses((status = 200, body = BetweenResult), (status = 400, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+pub async fn working_days_between(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<BetweenQuery>,
+) -> Result<Json<BetweenResult>, ApiError> {
+    let (from, to) = (date("from", &q.from)?, date("to", &q.to)?);
+    let n = state.calendar.working_days_between(from, to).map_err(calendar_error)?;
+    Ok(Json(BetweenResult { from: from.to_string(), to: to.to_string(), working_days: n.0 }))
+}
+
+/// `year`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct YearQuery {
+    /// Year, e.g. 2026.
+    pub year: i16,
+}
+
+/// A day that differs from the Monday–Friday rule.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SpecialDay {
+    /// Date.
+    pub date: String,
+    /// `holiday` (day off) or `working` (adjusted working day).
+    pub kind: String,
+    /// Name (春节, 国庆节, 春节调休…).
+    pub name: String,
+    /// The State Council notice that decided it.
+    pub source: String,
+}
+
+/// The days off and adjusted working days of a year, each with its source notice.
+#[utoipa::path(get, path = "/api/v1/calendar/days", tag = "calendar", params(YearQuery), responses((status = 200, body = Vec<SpecialDay>)))]
+pub async fn list_days(State(state): State<AppState>, ApiQuery(q): ApiQuery<YearQuery>) -> Json<Vec<SpecialDay>> {
+    Json(
+        state
+            .calendar
+            .days_of_year(q.year)
+            .into_iter()
+            .map(|(d, info)| SpecialDay {
+                date: d.to_string(),
+                kind: if info.kind == DayKind::Working { "working" } else { "holiday" }.into(),
+                name: info.name.unwrap_or_default().into(),
+                source: info.source.unwrap_or_default().into(),
+            })
+            .collect(),
+    )
+}
