@@ -870,10 +870,12 @@ impl Store {
                 .bind(number)
                 .fetch_all(&mut *tx)
                 .await?;
-            let open_inspection: Option<i64> = sqlx::query_scalar("SELECT id FROM inspection WHERE case_number = $1 AND state = 'open'")
+            let inspections: Vec<(i64, String)> = sqlx::query_as("SELECT id, state FROM inspection WHERE case_number = $1")
                 .bind(number)
-                .fetch_optional(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
+            let open_inspection = inspections.iter().find(|(_, s)| s == "open").map(|(id, _)| *id);
+            let inspections_done = inspections.iter().filter(|(_, s)| s == "done").count() as u32;
             let may_decide = if matches!(command, Command::Decide { .. } | Command::Forward { .. }) {
                 let n: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
@@ -901,6 +903,7 @@ impl Store {
                     .collect(),
                 opinion_tasks_opened: case.opinion_tasks,
                 open_inspection,
+                inspections_done,
             };
             let ctx = Context { role: cx.role, today: cx.today, calendar: cx.calendar, may_decide, department: cx.department };
             let change = execute(&file, command, &ctx)?;

@@ -227,7 +227,7 @@ async fn store_lifecycle(
         let task = store.case_tasks(&number).await?.into_iter().find(|t| t.state == "open").context("open task")?;
         run(
             ("reviewer", Role::Reviewer, ids[1]),
-            Command::CompleteTask { task_id: task.id, opinion: Opinion::Approve, comment: String::new() },
+            Command::CompleteTask { task_id: task.id, opinion: Opinion::Approve, comment: "符合条件".into() },
             what,
         )
         .await?;
@@ -276,7 +276,12 @@ async fn http_lifecycle(
         let done = timed(
             timings,
             what,
-            post(http, format!("{base}/api/v1/tasks/{id}/complete"), &tokens["reviewer"], &serde_json::json!({"opinion": "approve"})),
+            post(
+                http,
+                format!("{base}/api/v1/tasks/{id}/complete"),
+                &tokens["reviewer"],
+                &serde_json::json!({"opinion": "approve", "comment": "符合条件"}),
+            ),
         )
         .await?;
         open = done["open_tasks"].clone();

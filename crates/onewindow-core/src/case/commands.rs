@@ -105,6 +105,8 @@ pub struct CaseFile {
     pub opinion_tasks_opened: u32,
     /// The open inspection, if any.
     pub open_inspection: Option<i64>,
+    /// Inspections completed so far.
+    pub inspections_done: u32,
     /// Whether the applicant signed the written commitment (告知承诺).
     pub commitment_signed: bool,
 }
@@ -586,6 +588,16 @@ fn complete_task(
     if opinion == Opinion::Reject {
         require_text("comment", comment, "不同意的理由")?;
     }
+    // A site-inspection step is not a formality: it needs an inspection on record, or the
+    // reviewer's own findings in the comment.
+    let inspection_step = task.kind == TaskKind::Step && ["核查", "勘查", "踏勘", "勘验"].iter().any(|w| task.name.contains(w));
+    if inspection_step && file.inspections_done == 0 && comment.trim().is_empty() {
+        return Err(invalid(
+            "comment",
+            "现场核查环节须先完成现场核查，或在审查意见中写明现场核查情况",
+            "an inspection step needs a completed inspection or the findings in the comment",
+        ));
+    }
     b.change.done_task = Some((task_id, opinion, comment.trim().into()));
     let detail = serde_json::json!({"task": task_id, "name": task.name, "department": task.department, "opinion": opinion});
     b.go(Action::CompleteTask, comment, detail)?;
@@ -724,6 +736,7 @@ mod tests {
             open_tasks: vec![],
             opinion_tasks_opened: 0,
             open_inspection: None,
+            inspections_done: 0,
             commitment_signed: false,
         }
     }
@@ -855,6 +868,19 @@ mod tests {
         no_authority.may_decide = false;
         assert!(matches!(execute(&f, &decide, &no_authority), Err(CaseError::NotReady(_, _))));
         assert_eq!(execute(&f, &decide, &ctx(Role::Reviewer, &cal)), Err(CaseError::Role(Role::Reviewer)));
+    }
+
+    #[test]
+    fn an_inspection_step_needs_findings() {
+        let cal = calendar();
+        let mut f = file(CaseState::InReview);
+        f.open_tasks = vec![OpenTask { id: 5, kind: TaskKind::Step, name: "现场核查".into(), department: "spj".into(), seq: 2 }];
+        let bare = Command::CompleteTask { task_id: 5, opinion: Opinion::Approve, comment: String::new() };
+        assert!(matches!(execute(&f, &bare, &ctx(Role::Reviewer, &cal)), Err(CaseError::Invalid("comment", _, _))));
+        let with_findings = Command::CompleteTask { task_id: 5, opinion: Opinion::Approve, comment: "现场与平面图一致".into() };
+        assert!(execute(&f, &with_findings, &ctx(Role::Reviewer, &cal)).is_ok());
+        f.inspections_done = 1;
+        assert!(execute(&f, &bare, &ctx(Role::Reviewer, &cal)).is_ok(), "the inspection record is the findings");
     }
 
     #[test]
