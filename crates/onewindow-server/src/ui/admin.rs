@@ -254,6 +254,15 @@ fn posted(body: &Bytes) -> Posted {
     Posted(serde_urlencoded::from_bytes(body).unwrap_or_default())
 }
 
+/// The cataloguer and the fields of a catalogue form post, its CSRF token checked; or the
+/// page that refuses it (log-in, 403, expired form).
+fn cataloguer_post(maybe: MaybeUser, path: &str, body: &Bytes) -> Result<(CurrentUser, Posted), Response> {
+    let user = staff(maybe, Permission::EditCatalogue, path)?;
+    let form = posted(body);
+    check_csrf(&user, Some(&form.get("csrf")))?;
+    Ok((user, form))
+}
+
 fn problem_lines(e: &crate::problem::ApiError) -> Vec<String> {
     match &e.errors {
         Some(serde_json::Value::Array(list)) => list
@@ -299,14 +308,10 @@ fn field_label(field: &str) -> String {
 
 /// `POST /admin/items/new`.
 pub async fn create(State(state): State<AppState>, maybe: MaybeUser, body: Bytes) -> Response {
-    let user = match staff(maybe, Permission::EditCatalogue, "/admin/items/new") {
-        Ok(u) => u,
+    let (user, form) = match cataloguer_post(maybe, "/admin/items/new", &body) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let form = posted(&body);
-    if let Err(r) = check_csrf(&user, Some(&form.get("csrf"))) {
-        return r;
-    }
     let snap = match state.catalogue.get(&state.store).await {
         Ok(s) => s,
         Err(e) => return html_error(e.into(), Some(&user)),
@@ -334,14 +339,10 @@ pub async fn create(State(state): State<AppState>, maybe: MaybeUser, body: Bytes
 
 /// `POST /admin/items/{code}/edit`: saves a new version, or shows the form again with every error.
 pub async fn save(State(state): State<AppState>, maybe: MaybeUser, Path(code): Path<String>, body: Bytes) -> Response {
-    let user = match staff(maybe, Permission::EditCatalogue, &format!("/admin/items/{}/edit", code_url(&code))) {
-        Ok(u) => u,
+    let (user, form) = match cataloguer_post(maybe, &format!("/admin/items/{}/edit", code_url(&code)), &body) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let form = posted(&body);
-    if let Err(r) = check_csrf(&user, Some(&form.get("csrf"))) {
-        return r;
-    }
     let snap = match state.catalogue.get(&state.store).await {
         Ok(s) => s,
         Err(e) => return html_error(e.into(), Some(&user)),
@@ -440,14 +441,10 @@ pub async fn transfers(State(state): State<AppState>, maybe: MaybeUser) -> Respo
 
 /// `POST /admin/transfers`.
 pub async fn transfer(State(state): State<AppState>, maybe: MaybeUser, body: Bytes) -> Response {
-    let user = match staff(maybe, Permission::EditCatalogue, "/admin/transfers") {
-        Ok(u) => u,
+    let (user, form) = match cataloguer_post(maybe, "/admin/transfers", &body) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let form = posted(&body);
-    if let Err(r) = check_csrf(&user, Some(&form.get("csrf"))) {
-        return r;
-    }
     let Ok(effective_date) = form.get("effective_date").parse::<jiff::civil::Date>() else {
         return transfers_page(&state, &user, Some(&form), None, vec!["生效日期格式应为YYYY-MM-DD".into()]).await;
     };
