@@ -41,6 +41,12 @@ pub enum Permission {
     ReadAudit,
     /// Use the staff workspace at all (any role but applicant).
     StaffArea,
+    /// Set days of the working-day calendar.
+    ManageCalendar,
+    /// Read the supervision centre: warnings, accountability, figures.
+    Supervise,
+    /// Confirm or excuse accountability records.
+    ReviewAccountability,
 }
 
 impl Role {
@@ -102,6 +108,9 @@ impl Role {
             ManageUsers => self == Role::Sysadmin,
             ReadAudit => matches!(self, Role::Auditor | Role::Sysadmin),
             StaffArea => self != Role::Applicant,
+            ManageCalendar => self == Role::Sysadmin,
+            Supervise => matches!(self, Role::Officer | Role::Leader),
+            ReviewAccountability => self == Role::Officer,
         }
     }
 }
@@ -138,5 +147,14 @@ mod tests {
         }
         assert!(!Role::Applicant.grants(Permission::StaffArea));
         assert!(!Role::Clerk.grants(Permission::ReadAudit));
+    }
+
+    #[test]
+    fn supervision_is_for_officers_and_leaders() {
+        for r in Role::ALL {
+            assert_eq!(r.grants(Permission::Supervise), matches!(r, Role::Officer | Role::Leader), "{r:?}");
+            assert_eq!(r.grants(Permission::ReviewAccountability), r == Role::Officer, "{r:?}");
+            assert_eq!(r.grants(Permission::ManageCalendar), r == Role::Sysadmin, "{r:?}");
+        }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod calendar_cell;
 pub mod catalogue_cache;
 pub mod clock;
 pub mod courier;
@@ -21,6 +22,7 @@ pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod state;
+pub mod supervision;
 pub mod ui;
 
 pub use clock::Clock;
@@ -42,8 +44,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    let worker = supervision::spawn_worker(state.clone());
     let app = app(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await?;
+    worker.abort();
     store.close().await;
     Ok(())
 }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 pub struct Settings {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// How often the supervision worker looks for due alarms (zero: never).
+    pub supervision_every: std::time::Duration,
     /// How long a session lasts.
     pub session_hours: i64,
     /// Public base URL, used in QR codes and links in documents.
@@ -19,7 +21,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: false, session_hours: 12, public_url: "http://127.0.0.1:8080".into() }
+        Settings {
+            supervision_every: std::time::Duration::from_secs(30),
+            secure_cookies: false,
+            session_hours: 12,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
     }
 }
 
@@ -36,8 +43,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Failed log-in counter.
     pub throttle: Arc<LoginThrottle>,
-    /// The working-day calendar.
-    pub calendar: Arc<onewindow_core::calendar::Calendar>,
+    /// The working-day calendar in force.
+    pub calendar: Arc<crate::calendar_cell::CalendarCell>,
     /// The courier for express delivery (a local implementation unless configured).
     pub courier: Arc<dyn crate::courier::Courier>,
 }
@@ -51,7 +58,7 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             throttle: Arc::new(LoginThrottle::default()),
-            calendar: Arc::new(onewindow_core::calendar::Calendar::china()),
+            calendar: Arc::new(crate::calendar_cell::CalendarCell::default()),
             courier: Arc::new(crate::courier::LocalCourier::default()),
         }
     }

@@ -4,6 +4,7 @@
 
 use crate::{Actor, Backend, Result, Store, StoreError, time};
 use onewindow_core::calendar::Calendar;
+use onewindow_core::case::clock::{CaseClock, WarningLevel};
 use onewindow_core::case::{
     Applicant, ApplicantKind, Attachment, CaseError, CaseFile, CaseNumber, CaseState, Change, Channel, Command, Context, Correction,
     Deficiency, OpenTask, TaskKind, execute,
@@ -176,7 +177,15 @@ pub struct CaseRecord {
     /// Events so far.
     pub last_event_seq: i64,
     #[serde(skip)]
-    last_event_hash: String,
+    pub(crate) last_event_hash: String,
+    /// The time limit, once accepted.
+    pub clock: Option<CaseClock>,
+    /// Legal due date.
+    pub legal_due_date: Option<String>,
+    /// The highest warning raised.
+    pub warning_level: WarningLevel,
+    /// When the supervision worker next looks at the case (RFC 3339), if ever.
+    pub next_alarm_at: Option<String>,
 }
 
 /// An event of a case's log.
@@ -395,15 +404,15 @@ pub fn event_hash(
     hex::encode(h.finalize())
 }
 
-fn opt_time(us: Option<i64>) -> Option<String> {
+pub(crate) fn opt_time(us: Option<i64>) -> Option<String> {
     us.map(|u| time::from_micros(u).to_string())
 }
 
-const CASE_COLUMNS: &str = "number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
+pub(crate) const CASE_COLUMNS: &str = "number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
     applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
     submitted_at, accepted_at, accepted_by, due_date, decided_at, closed_at, outcome, decision_reason, decision_basis, decided_by, \
     refusal_reason, refusal_basis, delivery_method, courier, tracking_number, deficiencies, corrections, correction_rounds, \
-    opinion_tasks, last_event_seq, last_event_hash";
+    opinion_tasks, last_event_seq, last_event_hash, clock, legal_due_date, warning_level, next_alarm_at";
 
 /// Reads a [`CaseRecord`] from a row of [`CASE_COLUMNS`].
 macro_rules! case_from_row {
@@ -416,6 +425,8 @@ macro_rules! case_from_row {
         let corrections: String = r.try_get("corrections")?;
         let number: String = r.try_get("number")?;
         let corrupt = |what: &str| StoreError::Corrupt(format!("case {number}"), what.to_string());
+        let clock: Option<String> = r.try_get("clock")?;
+        let warning: String = r.try_get("warning_level")?;
         CaseRecord {
             query_code: r.try_get("query_code")?,
             item_code: r.try_get("item_code")?,
@@ -457,6 +468,13 @@ macro_rules! case_from_row {
             opinion_tasks: u32::try_from(r.try_get::<i64, _>("opinion_tasks")?).unwrap_or(0),
             last_event_seq: r.try_get("last_event_seq")?,
             last_event_hash: r.try_get("last_event_hash")?,
+            clock: match clock {
+                Some(c) => Some(serde_json::from_str(&c).map_err(|_| corrupt("clock"))?),
+                None => None,
+            },
+            legal_due_date: r.try_get("legal_due_date")?,
+            warning_level: WarningLevel::parse(&warning).ok_or_else(|| corrupt("warning_level"))?,
+            next_alarm_at: opt_time(r.try_get("next_alarm_at")?),
             number,
         }
     }};
@@ -497,7 +515,8 @@ macro_rules! append_event {
 
 /// Writes a [`Change`] inside `$tx`.
 macro_rules! write_change {
-    ($tx:expr, $case:expr, $change:expr, $actor:expr) => {{
+    ($tx:expr, $case:expr, $change:expr, $actor:expr, $clock:expr) => {{
+        let clock_columns: Option<&ClockColumns> = $clock;
         let case: &CaseRecord = $case;
         let change: &Change = $change;
         let actor: &Actor = $actor;
@@ -560,6 +579,22 @@ macro_rules! write_change {
         .rows_affected();
         if n != 1 {
             return Err(StoreError::Stale(format!("case {} changed while the command ran", case.number)).into());
+        }
+        if let Some(c) = clock_columns {
+            sqlx::query(
+                "UPDATE app_case SET clock = $2, clock_state = $3, due_date = $4, legal_due_date = $5, extended_days = $6, \
+                 warning_level = $7, next_alarm_at = $8 WHERE number = $1",
+            )
+            .bind(&case.number)
+            .bind(&c.json)
+            .bind(c.state)
+            .bind(&c.due_date)
+            .bind(&c.legal_due_date)
+            .bind(c.extended_days)
+            .bind(c.warning.code())
+            .bind(c.next_alarm_at)
+            .execute(&mut *$tx)
+            .await?;
         }
         if let Some((id, opinion, comment)) = &change.done_task {
             sqlx::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1 AND state = 'open'")
@@ -876,7 +911,7 @@ impl Store {
                 .await?;
             let open_inspection = inspections.iter().find(|(_, s)| s == "open").map(|(id, _)| *id);
             let inspections_done = inspections.iter().filter(|(_, s)| s == "done").count() as u32;
-            let may_decide = if matches!(command, Command::Decide { .. } | Command::Forward { .. }) {
+            let may_decide = if matches!(command, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. }) {
                 let n: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
                      AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)",
@@ -891,6 +926,8 @@ impl Store {
                 false
             };
             let file = CaseFile {
+                clock: case.clock.clone(),
+                warning: case.warning_level,
                 state: case.state,
                 commitment_signed: case.form.get("commitment").and_then(|v| v.as_bool()).unwrap_or(false),
                 item,
@@ -905,13 +942,71 @@ impl Store {
                 open_inspection,
                 inspections_done,
             };
-            let ctx = Context { role: cx.role, today: cx.today, calendar: cx.calendar, may_decide, department: cx.department };
+            let time = crate::time::beijing(cx.actor.at).time();
+            let ctx = Context { role: cx.role, today: cx.today, time, calendar: cx.calendar, may_decide, department: cx.department };
             let change = execute(&file, command, &ctx)?;
-            write_change!(tx, &case, &change, cx.actor);
+            let clock = clock_columns(&change, case.warning_level, cx.calendar, cx.today)?;
+            write_change!(tx, &case, &change, cx.actor, clock.as_ref());
             tx.commit().await?;
         });
         Ok(self.case(number).await?.ok_or_else(|| StoreError::NotFound(format!("case {number}")))?)
     }
+}
+
+/// The case columns that follow from its clock.
+pub(crate) struct ClockColumns {
+    pub(crate) json: String,
+    pub(crate) state: &'static str,
+    pub(crate) due_date: Option<String>,
+    pub(crate) legal_due_date: Option<String>,
+    pub(crate) extended_days: i64,
+    pub(crate) warning: WarningLevel,
+    pub(crate) next_alarm_at: Option<i64>,
+}
+
+/// The clock columns to write after `change`, when its clock or warning changed.
+pub(crate) fn clock_columns(
+    change: &Change,
+    raised: WarningLevel,
+    calendar: &Calendar,
+    today: jiff::civil::Date,
+) -> Result<Option<ClockColumns>, CommandError> {
+    let Some(clock) = &change.clock else {
+        return Ok(None);
+    };
+    let warning = change.warning.unwrap_or(raised).max(raised);
+    clock_columns_of(clock, warning, calendar, today).map(Some)
+}
+
+/// The clock columns of `clock` with `warning` raised, as of `today`.
+pub(crate) fn clock_columns_of(
+    clock: &CaseClock,
+    warning: WarningLevel,
+    calendar: &Calendar,
+    today: jiff::civil::Date,
+) -> Result<ClockColumns, CommandError> {
+    let gap = |e: onewindow_core::calendar::CalendarError| {
+        CommandError::Case(CaseError::NotReady(
+            format!("工作日历尚未覆盖该日期（{e}）"),
+            format!("the calendar does not cover the date: {e}"),
+        ))
+    };
+    let next = clock.next_alarm(calendar, warning, today).map_err(gap)?;
+    Ok(ClockColumns {
+        json: serde_json::to_string(clock).expect("plain data"),
+        state: if clock.stopped_on.is_some() {
+            "stopped"
+        } else if clock.open_pause().is_some() {
+            "paused"
+        } else {
+            "running"
+        },
+        due_date: Some(clock.due_date(calendar, today).map_err(gap)?.to_string()),
+        legal_due_date: clock.legal_due_date(calendar, today).map_err(gap)?.map(|d| d.to_string()),
+        extended_days: i64::from(clock.extension.as_ref().map_or(0, |e| e.days)),
+        warning,
+        next_alarm_at: next.map(|d| crate::time::to_micros(crate::time::beijing_midnight(d))),
+    })
 }
 
 fn task_kind(code: &str) -> TaskKind {

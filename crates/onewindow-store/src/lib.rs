@@ -43,14 +43,18 @@ macro_rules! with_reader {
 
 mod audit;
 mod bench;
+mod calendar;
+#[macro_use]
 mod cases;
 mod cases_read;
 mod catalogue;
 mod migrate;
 mod org;
+mod supervision;
 mod time;
 
 pub use audit::{AuditEntry, AuditVerification, GENESIS_HASH, entry_hash};
+pub use calendar::StoredDay;
 pub use cases::{
     CASE_PAGE_MAX, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord,
     MaterialMeta, NewCase, NewMaterial, Submitted, TaskRecord, event_hash, task_kind_code,
@@ -58,7 +62,8 @@ pub use cases::{
 pub use cases_read::CaseChainCheck;
 pub use catalogue::{ImportSummary, StoredItem, StoredTransfer, VersionSummary};
 pub use org::{NewUser, Region, ServicePoint, SessionKind, User};
-pub use time::{from_micros, to_micros};
+pub use supervision::{AccountabilityRecord, DashboardCell, SupervisedCase, SupervisionFilter, TICK_BATCH, TickReport};
+pub use time::{beijing, beijing_midnight, from_micros, to_micros};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_cases.sql"),
         postgres: include_str!("../migrations/postgres/0002_cases.sql"),
     },
+    Migration {
+        version: 3,
+        name: "time_limits",
+        sqlite: include_str!("../migrations/sqlite/0003_time_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0003_time_limits.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock that serialises migrations of several processes.

@@ -38,6 +38,7 @@ fn item(code: &str, name: &str, dept: &str) -> ItemSpec {
         materials: vec![],
         fees: vec![],
         inspection_required: false,
+        deficiency_pauses_clock: false,
         steps: vec![],
         handling_type: HandlingType::Approval,
         status: ItemStatus::InForce,

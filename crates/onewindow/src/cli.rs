@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// Public base URL (for links and QR codes); defaults to the listen address.
     #[arg(long)]
     pub public_url: Option<String>,
+    /// Seconds between two looks of the supervision worker for due time-limit alarms (0: off,
+    /// e.g. when another process runs it).
+    #[arg(long, default_value_t = 30, env = "ONEWINDOW_SUPERVISION_EVERY")]
+    pub supervision_every: u64,
 }
 
 /// Subcommands.

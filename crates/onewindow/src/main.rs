@@ -134,6 +134,7 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     let addr = listener.local_addr()?;
     let settings = Settings {
         secure_cookies: args.secure_cookies,
+        supervision_every: std::time::Duration::from_secs(args.supervision_every),
         session_hours: 12,
         public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
     };

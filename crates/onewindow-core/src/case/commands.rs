@@ -2,6 +2,7 @@
 //! the snapshot, calls [`execute`], and writes the returned [`Change`] in one transaction: the
 //! new state, one event per transition, tasks opened and closed.
 
+use super::clock::{CaseClock, ClockError, PauseKind, WarningLevel};
 use super::{Action, CaseState, DeliveryMethod, InspectionKind, Outcome, TransitionError, missing_requirements, review_steps};
 use crate::calendar::{Calendar, WorkingDays};
 use crate::catalogue::{HandlingMode, HandlingType, ItemSpec};
@@ -109,6 +110,10 @@ pub struct CaseFile {
     pub inspections_done: u32,
     /// Whether the applicant signed the written commitment (告知承诺).
     pub commitment_signed: bool,
+    /// The time limit, once accepted.
+    pub clock: Option<CaseClock>,
+    /// The highest warning raised so far.
+    pub warning: WarningLevel,
 }
 
 /// A material attached to a requirement.
@@ -223,6 +228,27 @@ pub enum Command {
     },
     /// The courier reports the result received.
     ConfirmReceipt,
+    /// Stops the time-limit clock (特别程序 or waiting for the applicant).
+    PauseClock {
+        /// Why, by kind.
+        kind: PauseKind,
+        /// In the handler's words.
+        reason: String,
+    },
+    /// Restarts the clock where it stopped.
+    ResumeClock {
+        /// Remark.
+        reason: String,
+    },
+    /// The statutory extension (延期), by the bureau's leader.
+    Extend {
+        /// Working days added.
+        days: u32,
+        /// Why.
+        reason: String,
+    },
+    /// Raises a warning; issued only by the supervision worker (no route builds it).
+    RaiseWarning,
 }
 
 /// Who acts, when, and the facts from outside the case.
@@ -231,6 +257,8 @@ pub struct Context<'a> {
     pub role: Role,
     /// Today in Beijing time.
     pub today: Date,
+    /// The time of day in Beijing.
+    pub time: jiff::civil::Time,
     /// The working-day calendar.
     pub calendar: &'a Calendar,
     /// Whether the user holds delegated authority to decide this item (授权).
@@ -294,6 +322,10 @@ pub struct Change {
     pub refusal: Option<(String, String)>,
     /// Set when delivered: method, courier, tracking number.
     pub delivery: Option<(DeliveryMethod, String, String)>,
+    /// The clock after the change, when it changes.
+    pub clock: Option<CaseClock>,
+    /// A warning level raised.
+    pub warning: Option<WarningLevel>,
 }
 
 impl Change {
@@ -318,6 +350,12 @@ pub enum CaseError {
     /// The case is not ready for this yet (409): Chinese, English.
     #[error("{1}")]
     NotReady(String, String),
+}
+
+impl From<ClockError> for CaseError {
+    fn from(e: ClockError) -> Self {
+        CaseError::NotReady(e.zh, e.en)
+    }
 }
 
 fn invalid(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> CaseError {
@@ -391,6 +429,11 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
                 serde_json::json!({"inspection": inspection_id, "passed": passed, "photos": photos}),
             )?;
             b.change.done_inspection = Some((*inspection_id, findings.trim().into(), *passed, photos.clone()));
+            if let Some(mut clock) = file.clock.clone().filter(|c| c.open_pause().is_some_and(|p| p.kind == PauseKind::Inspection)) {
+                let ended = clock.resume(ctx.today)?;
+                b.go(Action::ResumeClock, "委托核查完成，恢复计时", serde_json::json!({"kind": ended.kind, "paused_from": ended.from}))?;
+                b.change.clock = Some(clock);
+            }
         }
         Command::Decide { outcome, reason, legal_basis } => decide(file, ctx, &mut b, *outcome, reason, legal_basis)?,
         Command::Forward { to, reference } => {
@@ -424,8 +467,80 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
             require_role(ctx, &[Role::Clerk])?;
             b.go(Action::ConfirmReceipt, "申请人已签收", serde_json::json!({}))?;
         }
+        Command::PauseClock { kind, reason } => {
+            require_role(ctx, &[Role::Clerk, Role::Reviewer, Role::Leader])?;
+            require_text("reason", reason, "暂停计时的理由")?;
+            if *kind == PauseKind::Deficiency {
+                return Err(invalid("kind", "容缺暂停由系统按事项设置自动处理", "deficiency pauses are automatic"));
+            }
+            let mut clock = running_clock(file, Action::PauseClock)?;
+            clock.pause(*kind, reason, ctx.today)?;
+            b.go(Action::PauseClock, reason, serde_json::json!({"kind": kind}))?;
+            b.change.clock = Some(clock);
+        }
+        Command::ResumeClock { reason } => {
+            require_role(ctx, &[Role::Clerk, Role::Reviewer, Role::Leader])?;
+            let mut clock = running_clock(file, Action::ResumeClock)?;
+            if clock.open_pause().is_some_and(|p| p.kind == PauseKind::Deficiency) {
+                return Err(CaseError::NotReady("容缺材料补齐后自动恢复计时".into(), "resumes when the materials are supplied".into()));
+            }
+            let ended = clock.resume(ctx.today)?;
+            b.go(Action::ResumeClock, reason, serde_json::json!({"kind": ended.kind, "paused_from": ended.from}))?;
+            b.change.clock = Some(clock);
+        }
+        Command::Extend { days, reason } => {
+            require_role(ctx, &[Role::Leader])?;
+            if !ctx.may_decide {
+                return Err(CaseError::NotReady(
+                    "您没有该事项的审批授权，不能批准延期".into(),
+                    "no delegated authority for this item".into(),
+                ));
+            }
+            require_text("reason", reason, "延期理由")?;
+            let mut clock = running_clock(file, Action::Extend)?;
+            clock.extend(ctx.calendar, *days, reason, ctx.today)?;
+            let due = clock.due_date(ctx.calendar, ctx.today).map_err(calendar_gap)?;
+            b.go(Action::Extend, reason, serde_json::json!({"days": days, "due_date": due}))?;
+            b.change.due_date = Some(due);
+            b.change.clock = Some(clock);
+        }
+        Command::RaiseWarning => {
+            let clock = running_clock(file, Action::Warn)?;
+            let level = clock.level(ctx.calendar, ctx.today).map_err(calendar_gap)?;
+            if level <= file.warning {
+                return Err(CaseError::NotReady("预警已发出".into(), "no new warning level".into()));
+            }
+            let due = clock.due_date(ctx.calendar, ctx.today).map_err(calendar_gap)?;
+            let remaining = clock.remaining(ctx.calendar, ctx.today);
+            b.go(Action::Warn, level.label_zh(), serde_json::json!({"level": level, "due_date": due, "remaining": remaining}))?;
+            b.change.warning = Some(level);
+        }
+    }
+    // A decision stops the clock; a withdrawal too.
+    if let (Some(clock), Some(to)) = (&file.clock, b.change.state()) {
+        if !to.is_open() && clock.stopped_on.is_none() {
+            let mut clock = b.change.clock.clone().unwrap_or_else(|| clock.clone());
+            clock.stop(ctx.today);
+            b.change.clock = Some(clock);
+        }
     }
     Ok(b.change)
+}
+
+/// The clock of an accepted, undecided case, for the clock commands.
+fn running_clock(file: &CaseFile, action: Action) -> Result<CaseClock, CaseError> {
+    file.state.apply(action)?;
+    match &file.clock {
+        Some(c) if c.stopped_on.is_none() => Ok(c.clone()),
+        _ => Err(CaseError::NotReady("本件没有正在计算的办理时限".into(), "the case has no running time limit".into())),
+    }
+}
+
+fn calendar_gap(e: crate::calendar::CalendarError) -> CaseError {
+    CaseError::NotReady(
+        format!("工作日历尚未覆盖该日期，请联系系统管理员维护节假日安排（{e}）"),
+        format!("the calendar does not cover the date: {e}"),
+    )
 }
 
 fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, missing: &[(String, u32)]) -> Result<(), CaseError> {
@@ -436,7 +551,9 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
     let provided: Vec<&str> = file.provided.iter().map(String::as_str).collect();
     let absent = missing_requirements(&file.item, &provided);
     let promised = if file.item.mode == HandlingMode::Immediate { 0 } else { file.item.promised_limit_days };
-    let due_date = add_days(ctx, promised)?;
+    let now = ctx.today.to_datetime(ctx.time);
+    let mut clock = CaseClock::start(ctx.calendar, now, promised, file.item.legal_limit_days.max(promised)).map_err(calendar_gap)?;
+    let due_date = clock.due_date(ctx.calendar, ctx.today).map_err(calendar_gap)?;
     let mut deficiencies = Vec::new();
     if missing.is_empty() {
         if !absent.is_empty() {
@@ -459,7 +576,7 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
             if *days == 0 || *days > DEFICIENCY_DAYS_MAX {
                 return Err(invalid("missing", format!("补交期限应为1至{DEFICIENCY_DAYS_MAX}个工作日"), "deadline out of range"));
             }
-            let deadline_date = add_days(ctx, *days)?;
+            let deadline_date = ctx.calendar.add_working_days(clock.start, WorkingDays(*days)).map_err(calendar_gap)?;
             // Materials accepted as missing must be in before the case is due to be decided.
             if deadline_date > due_date {
                 return Err(invalid(
@@ -472,8 +589,16 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
         }
         b.go(Action::AcceptWithDeficiency, comment, serde_json::to_value(&deficiencies).expect("plain data"))?;
         b.change.deficiencies = Some(deficiencies);
+        if file.item.deficiency_pauses_clock {
+            clock.pause(
+                PauseKind::Deficiency,
+                &format!("容缺材料待补：{}", missing.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join("、")),
+                ctx.today,
+            )?;
+        }
     }
     b.change.due_date = Some(due_date);
+    b.change.clock = Some(clock);
     match file.item.handling_type {
         HandlingType::Filing => b.go(Action::Register, "备案事项受理即予备案", serde_json::json!({}))?,
         HandlingType::Commitment if b.state == CaseState::Accepted => {
@@ -500,15 +625,6 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
         }
     }
     Ok(())
-}
-
-fn add_days(ctx: &Context<'_>, days: u32) -> Result<Date, CaseError> {
-    ctx.calendar.add_working_days(ctx.today, WorkingDays(days)).map_err(|e| {
-        CaseError::NotReady(
-            format!("工作日历尚未覆盖该日期，请联系系统管理员维护节假日安排（{e}）"),
-            format!("the calendar does not cover the date: {e}"),
-        )
-    })
 }
 
 fn request_correction(
@@ -559,7 +675,13 @@ fn resubmit(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, materials: &[At
             d.supplied = true;
         }
         b.go(Action::SupplyMaterials, "", serde_json::json!({"materials": names}))?;
+        let all_in = next.iter().all(|d| d.supplied);
         b.change.deficiencies = Some(next);
+        if let Some(mut clock) = file.clock.clone().filter(|c| all_in && c.open_pause().is_some_and(|p| p.kind == PauseKind::Deficiency)) {
+            let ended = clock.resume(ctx.today)?;
+            b.go(Action::ResumeClock, "容缺材料已补齐，恢复计时", serde_json::json!({"kind": ended.kind, "paused_from": ended.from}))?;
+            b.change.clock = Some(clock);
+        }
     }
     b.change.attach = materials.to_vec();
     Ok(())
@@ -655,6 +777,13 @@ fn order_inspection(
     }
     b.go(Action::OrderInspection, note, serde_json::json!({"kind": kind, "departments": departments}))?;
     b.change.new_inspection = Some((kind, departments.to_vec(), note.trim().into()));
+    // An inspection commissioned out is a statutory excluded period (特别程序): the clock stops.
+    if let Some(mut clock) = file.clock.clone().filter(|c| kind == InspectionKind::Commissioned && c.is_running()) {
+        let reason = format!("委托{}现场核查", departments.join("、"));
+        clock.pause(PauseKind::Inspection, &reason, ctx.today)?;
+        b.go(Action::PauseClock, &reason, serde_json::json!({"kind": PauseKind::Inspection}))?;
+        b.change.clock = Some(clock);
+    }
     Ok(())
 }
 
@@ -738,12 +867,21 @@ mod tests {
             open_inspection: None,
             inspections_done: 0,
             commitment_signed: false,
+            clock: None,
+            warning: WarningLevel::None,
         }
     }
 
     fn ctx(role: Role, calendar: &Calendar) -> Context<'_> {
         // Friday 2024-09-27: the National Day holiday starts on the next Tuesday.
-        Context { role, today: jiff::civil::date(2024, 9, 27), calendar, may_decide: true, department: None }
+        Context {
+            role,
+            today: jiff::civil::date(2024, 9, 27),
+            time: jiff::civil::time(10, 0, 0, 0),
+            calendar,
+            may_decide: true,
+            department: None,
+        }
     }
 
     fn states(change: &Change) -> Vec<CaseState> {
@@ -959,5 +1097,103 @@ mod tests {
         assert!(execute(&file(CaseState::Approved), &w, &ctx(Role::Applicant, &cal)).is_err());
         assert!(execute(&file(CaseState::InReview), &Command::Withdraw { reason: String::new() }, &ctx(Role::Applicant, &cal)).is_err());
         assert_eq!(execute(&file(CaseState::InReview), &w, &ctx(Role::Reviewer, &cal)), Err(CaseError::Role(Role::Reviewer)));
+    }
+
+    /// A case accepted on `ctx`'s day, in review, with its clock.
+    fn accepted(cal: &Calendar) -> CaseFile {
+        let mut f = file(CaseState::Submitted);
+        let change = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, cal)).unwrap();
+        f.state = change.state().unwrap();
+        f.clock = change.clock;
+        f
+    }
+
+    #[test]
+    fn acceptance_starts_the_clock_and_a_decision_stops_it() {
+        let cal = calendar();
+        let f = accepted(&cal);
+        let clock = f.clock.clone().unwrap();
+        assert_eq!((clock.start, clock.promised_days, clock.legal_days), (jiff::civil::date(2024, 9, 27), 5, 20));
+        let deny = Command::Decide { outcome: Outcome::Denied, reason: "不符合条件".into(), legal_basis: "某条".into() };
+        let c = execute(&f, &deny, &ctx(Role::Leader, &cal)).unwrap();
+        assert_eq!(c.clock.unwrap().stopped_on, Some(jiff::civil::date(2024, 9, 27)));
+    }
+
+    #[test]
+    fn pause_resume_and_extend_are_events_without_a_state_change() {
+        let cal = calendar();
+        let mut f = accepted(&cal);
+        let pause = Command::PauseClock { kind: PauseKind::ExpertReview, reason: "组织专家评审".into() };
+        assert_eq!(execute(&f, &pause, &ctx(Role::Applicant, &cal)), Err(CaseError::Role(Role::Applicant)));
+        let blank = Command::PauseClock { kind: PauseKind::ExpertReview, reason: " ".into() };
+        assert!(matches!(execute(&f, &blank, &ctx(Role::Reviewer, &cal)), Err(CaseError::Invalid("reason", _, _))));
+        let c = execute(&f, &pause, &ctx(Role::Reviewer, &cal)).unwrap();
+        assert_eq!(c.events[0].action, Action::PauseClock);
+        assert_eq!(c.state(), Some(CaseState::InReview));
+        f.clock = c.clock;
+        assert!(matches!(execute(&f, &pause, &ctx(Role::Reviewer, &cal)), Err(CaseError::NotReady(..))), "already paused");
+        let c = execute(&f, &Command::ResumeClock { reason: String::new() }, &ctx(Role::Reviewer, &cal)).unwrap();
+        assert_eq!(c.events[0].action, Action::ResumeClock);
+        f.clock = c.clock;
+        let extend = Command::Extend { days: 10, reason: "情况复杂".into() };
+        assert_eq!(execute(&f, &extend, &ctx(Role::Reviewer, &cal)), Err(CaseError::Role(Role::Reviewer)));
+        let c = execute(&f, &extend, &ctx(Role::Leader, &cal)).unwrap();
+        assert_eq!(c.clock.as_ref().unwrap().limit(), 15);
+        assert!(c.due_date.is_some());
+        f.clock = c.clock;
+        assert!(matches!(execute(&f, &extend, &ctx(Role::Leader, &cal)), Err(CaseError::NotReady(..))), "only once");
+        let mut leader = ctx(Role::Leader, &cal);
+        leader.may_decide = false;
+        let mut fresh = accepted(&cal);
+        fresh.state = CaseState::InReview;
+        assert!(matches!(execute(&fresh, &extend, &leader), Err(CaseError::NotReady(..))), "needs delegated authority");
+        // Not before acceptance.
+        assert!(matches!(execute(&file(CaseState::Submitted), &pause, &ctx(Role::Reviewer, &cal)), Err(CaseError::Transition(_))));
+    }
+
+    #[test]
+    fn warnings_are_raised_once_per_level() {
+        let cal = calendar();
+        let mut f = accepted(&cal);
+        let mut on_due = ctx(Role::Officer, &cal);
+        on_due.today = f.clock.as_ref().unwrap().due_date(&cal, on_due.today).unwrap();
+        let c = execute(&f, &Command::RaiseWarning, &on_due).unwrap();
+        assert_eq!(c.warning, Some(WarningLevel::Red));
+        assert_eq!(c.events[0].action, Action::Warn);
+        f.warning = WarningLevel::Red;
+        assert!(execute(&f, &Command::RaiseWarning, &on_due).is_err(), "red was raised already");
+        assert!(execute(&accepted(&cal), &Command::RaiseWarning, &ctx(Role::Officer, &cal)).is_err(), "nothing due on day 0");
+    }
+
+    #[test]
+    fn commissioned_inspections_and_deficiencies_stop_the_clock_when_they_should() {
+        let cal = calendar();
+        let mut f = accepted(&cal);
+        let order =
+            Command::OrderInspection { kind: InspectionKind::Commissioned, departments: vec!["zjj".into()], note: "委托检测".into() };
+        let c = execute(&f, &order, &ctx(Role::Reviewer, &cal)).unwrap();
+        assert_eq!(c.events.iter().map(|e| e.action).collect::<Vec<_>>(), vec![Action::OrderInspection, Action::PauseClock]);
+        f.clock = c.clock;
+        f.state = CaseState::Inspecting;
+        f.open_inspection = Some(7);
+        let done = Command::CompleteInspection { inspection_id: 7, findings: "合格".into(), passed: true, photos: vec![] };
+        let c = execute(&f, &done, &ctx(Role::Reviewer, &cal)).unwrap();
+        assert_eq!(c.events.last().unwrap().action, Action::ResumeClock);
+        assert!(c.clock.unwrap().is_running());
+
+        let mut f = file(CaseState::Submitted);
+        f.item.deficiency_pauses_clock = true;
+        f.provided.retain(|p| p != "营业执照");
+        let c = execute(&f, &Command::AcceptWithDeficiency { missing: vec![("营业执照".into(), 3)] }, &ctx(Role::Clerk, &cal)).unwrap();
+        let clock = c.clock.unwrap();
+        assert_eq!(clock.open_pause().unwrap().kind, PauseKind::Deficiency);
+        f.state = CaseState::InReview;
+        f.deficiencies = c.deficiencies.unwrap();
+        f.clock = Some(clock);
+        assert!(execute(&f, &Command::ResumeClock { reason: String::new() }, &ctx(Role::Reviewer, &cal)).is_err(), "resumes by itself");
+        let supply = Command::Resubmit { materials: vec![Attachment { requirement: "营业执照".into(), material_id: 9 }] };
+        let c = execute(&f, &supply, &ctx(Role::Applicant, &cal)).unwrap();
+        assert_eq!(c.events.last().unwrap().action, Action::ResumeClock);
+        assert!(c.clock.unwrap().is_running());
     }
 }

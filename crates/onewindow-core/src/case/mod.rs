@@ -3,6 +3,7 @@
 //! what these functions decide, in one transaction per transition.
 
 mod applicant;
+pub mod clock;
 mod commands;
 mod number;
 mod routing;

@@ -89,6 +89,14 @@ pub enum Action {
     ConfirmReceipt,
     /// A task is completed with an opinion (no state change by itself).
     CompleteTask,
+    /// The time-limit clock is paused (no state change).
+    PauseClock,
+    /// The clock resumes (no state change).
+    ResumeClock,
+    /// The bureau's leader extends the time limit (no state change).
+    Extend,
+    /// The supervision worker raises a warning (no state change).
+    Warn,
 }
 
 /// Why a transition is refused.
@@ -150,6 +158,8 @@ impl CaseState {
             (S::Approved | S::Denied, A::DeliverByExpress) => S::Delivered,
             (S::Delivered, A::ConfirmReceipt) => S::Closed,
             (s, A::Withdraw) if s.is_open() => S::Withdrawn,
+            // The time limit runs from acceptance to the decision.
+            (s, A::PauseClock | A::ResumeClock | A::Extend | A::Warn) if s.is_accepted() && s.is_open() => s,
             // Review steps and opinions run while the case is under review; the later check of
             // a 告知承诺 approval runs after the decision, even after the case is closed.
             (S::InReview | S::AwaitingOpinions | S::Approved | S::Delivered | S::Closed, A::CompleteTask) => self,
@@ -231,7 +241,7 @@ impl CaseState {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 27] = [
         Action::Accept,
         Action::AcceptWithDeficiency,
         Action::RequestCorrection,
@@ -255,6 +265,10 @@ impl Action {
         Action::DeliverByExpress,
         Action::ConfirmReceipt,
         Action::CompleteTask,
+        Action::PauseClock,
+        Action::ResumeClock,
+        Action::Extend,
+        Action::Warn,
     ];
 
     /// Parses an action code as stored in case events.
@@ -288,6 +302,10 @@ impl Action {
             Action::DeliverByExpress => "deliver_express",
             Action::ConfirmReceipt => "confirm_receipt",
             Action::CompleteTask => "complete_task",
+            Action::PauseClock => "pause_clock",
+            Action::ResumeClock => "resume_clock",
+            Action::Extend => "extend",
+            Action::Warn => "warn",
         }
     }
 
@@ -317,6 +335,10 @@ impl Action {
             Action::DeliverByExpress => "快递送达",
             Action::ConfirmReceipt => "签收",
             Action::CompleteTask => "办理任务",
+            Action::PauseClock => "暂停计时",
+            Action::ResumeClock => "恢复计时",
+            Action::Extend => "延长办理期限",
+            Action::Warn => "时限预警",
         }
     }
 }
@@ -364,6 +386,13 @@ mod tests {
             (S::CorrectionRequested, A::Withdraw, Ok(S::Withdrawn)),
             (S::InReview, A::SupplyMaterials, Ok(S::InReview)),
             (S::Submitted, A::SupplyMaterials, Err(())),
+            (S::InReview, A::PauseClock, Ok(S::InReview)),
+            (S::Forwarded, A::Warn, Ok(S::Forwarded)),
+            (S::AcceptedWithDeficiency, A::Extend, Ok(S::AcceptedWithDeficiency)),
+            (S::Submitted, A::PauseClock, Err(())),
+            (S::CorrectionRequested, A::Warn, Err(())),
+            (S::Approved, A::ResumeClock, Err(())),
+            (S::Approved, A::Warn, Err(())),
         ];
         for (from, action, expected) in table {
             assert_eq!(from.apply(action).map_err(|_| ()), expected, "{from:?} + {action:?}");

@@ -99,7 +99,7 @@ pub fn parse_json(text: &str) -> Result<CatalogueFile, Vec<ImportError>> {
 }
 
 /// The CSV columns: English code and Chinese header, in export order.
-const COLUMNS: [(&str, &str); 24] = [
+const COLUMNS: [(&str, &str); 25] = [
     ("code", "事项编码"),
     ("name", "事项名称"),
     ("kind", "事项类型"),
@@ -116,6 +116,7 @@ const COLUMNS: [(&str, &str); 24] = [
     ("materials", "申请材料"),
     ("fees", "收费"),
     ("inspection_required", "现场核查"),
+    ("deficiency_pauses_clock", "容缺暂停计时"),
     ("steps", "办理流程"),
     ("handling_type", "办理方式"),
     ("status", "事项状态"),
@@ -202,6 +203,7 @@ pub fn parse_csv(text: &str, departments: &[DepartmentRecord]) -> Result<Catalog
             materials: row.materials(cell("materials")),
             fees: row.json_list("fees", cell("fees"), |_| None),
             inspection_required: row.boolean("inspection_required", cell("inspection_required"), false),
+            deficiency_pauses_clock: row.boolean("deficiency_pauses_clock", cell("deficiency_pauses_clock"), false),
             steps: row.json_list("steps", cell("steps"), |name| Some(Step { name: name.into(), actor: String::new(), days: 0 })),
             handling_type: row.enumerated("handling_type", cell("handling_type"), HandlingType::parse_any, HandlingType::Approval),
             status: row.enumerated("status", cell("status"), ItemStatus::parse_any, ItemStatus::InForce),
@@ -341,6 +343,7 @@ pub fn to_csv(items: &[ItemSpec]) -> String {
             &json(&i.materials),
             &json(&i.fees),
             if i.inspection_required { "true" } else { "false" },
+            if i.deficiency_pauses_clock { "true" } else { "false" },
             &json(&i.steps),
             i.handling_type.code(),
             i.status.code(),
@@ -477,8 +480,8 @@ mod tests {
     #[test]
     fn bad_rows_are_reported_with_line_and_field() {
         let mut text = to_csv(&[sample()]);
-        text.push_str("010010040000,某许可,行政许可,scjgj,spj,依据,十,5,承诺件,1,true,,district,,,,,approval,in_force,bureau,,,,\n");
-        text.push_str("010010050000,另一许可,行政处罚,scjgj,spj,依据,20,5,承诺件,1,true,,district,,,,,approval,in_force,bureau,,,,\n");
+        text.push_str("010010040000,某许可,行政许可,scjgj,spj,依据,十,5,承诺件,1,true,,district,,,,,,approval,in_force,bureau,,,,\n");
+        text.push_str("010010050000,另一许可,行政处罚,scjgj,spj,依据,20,5,承诺件,1,true,,district,,,,,,approval,in_force,bureau,,,,\n");
         let errors = parse_csv(&text, &departments()).unwrap_err();
         let places: Vec<(Option<usize>, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(places, vec![(Some(3), "legal_limit_days"), (Some(4), "kind")]);

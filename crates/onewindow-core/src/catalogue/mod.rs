@@ -121,6 +121,9 @@ pub struct ItemSpec {
     /// Whether a site inspection (现场核查) is needed.
     #[serde(default)]
     pub inspection_required: bool,
+    /// Whether the time limit stops while materials accepted as missing (容缺) are outstanding.
+    #[serde(default)]
+    pub deficiency_pauses_clock: bool,
     /// Process steps.
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -213,6 +216,7 @@ pub(crate) mod tests {
             }],
             fees: vec![],
             inspection_required: true,
+            deficiency_pauses_clock: false,
             steps: vec![Step { name: "受理".into(), actor: "综合窗口".into(), days: 1 }],
             handling_type: HandlingType::Approval,
             status: ItemStatus::InForce,

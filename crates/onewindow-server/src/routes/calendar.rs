@@ -1,12 +1,14 @@
 //! The working-day calendar, public: the arithmetic every deadline uses, so that applicants
 //! and clerks can check a due date by hand.
 
+use crate::auth::CurrentUser;
 use crate::problem::ApiError;
-use crate::routes::extract::ApiQuery;
+use crate::routes::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use onewindow_core::calendar::{CalendarError, DayKind, WorkingDays};
+use onewindow_core::role::Permission;
 use serde::{Deserialize, Serialize};
 
 const DAYS_MAX: u32 = 1000;
@@ -56,7 +58,7 @@ pub async fn add_working_days(State(state): State<AppState>, ApiQuery(q): ApiQue
     if q.days > DAYS_MAX {
         return Err(ApiError::bad_request(format!("days不能超过{DAYS_MAX}"), format!("days above {DAYS_MAX}")));
     }
-    let to = state.calendar.add_working_days(from, WorkingDays(q.days)).map_err(calendar_error)?;
+    let to = state.calendar.get().add_working_days(from, WorkingDays(q.days)).map_err(calendar_error)?;
     Ok(Json(AddResult { from: from.to_string(), days: q.days, date: to.to_string() }))
 }
 
@@ -89,7 +91,7 @@ pub async fn working_days_between(
     ApiQuery(q): ApiQuery<BetweenQuery>,
 ) -> Result<Json<BetweenResult>, ApiError> {
     let (from, to) = (date("from", &q.from)?, date("to", &q.to)?);
-    let n = state.calendar.working_days_between(from, to).map_err(calendar_error)?;
+    let n = state.calendar.get().working_days_between(from, to).map_err(calendar_error)?;
     Ok(Json(BetweenResult { from: from.to_string(), to: to.to_string(), working_days: n.0 }))
 }
 
@@ -114,12 +116,14 @@ pub struct SpecialDay {
     pub source: String,
 }
 
-/// The days off and adjusted working days of a year, each with its source notice.
+/// The days off and adjusted working days of a year, each with its source notice (the
+/// shipped State Council schedules and the days administrators set).
 #[utoipa::path(get, path = "/api/v1/calendar/days", tag = "calendar", params(YearQuery), responses((status = 200, body = Vec<SpecialDay>)))]
 pub async fn list_days(State(state): State<AppState>, ApiQuery(q): ApiQuery<YearQuery>) -> Json<Vec<SpecialDay>> {
     Json(
         state
             .calendar
+            .get()
             .days_of_year(q.year)
             .into_iter()
             .map(|(d, info)| SpecialDay {
@@ -130,4 +134,78 @@ pub async fn list_days(State(state): State<AppState>, ApiQuery(q): ApiQuery<Year
             })
             .collect(),
     )
+}
+
+/// A day to set: `holiday` (e.g. a local closure) or `working`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SetDay {
+    /// `holiday` or `working`.
+    pub kind: String,
+    /// Why: the name shown for the day (台风停工, 2027年春节…).
+    pub reason: String,
+    /// The document that decided it; "管理员设置" when absent.
+    #[serde(default)]
+    pub source: String,
+}
+
+/// A year declared complete.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct YearPublished {
+    /// Year.
+    pub year: i16,
+    /// Years whose schedule is published.
+    pub years_published: Vec<i16>,
+}
+
+/// Sets one day of the calendar (system administrator): next year's notice or a local closure.
+/// Due dates of running cases are recomputed.
+#[utoipa::path(put, path = "/api/v1/calendar/days/{date}", tag = "calendar", params(("date" = String, Path, description = "YYYY-MM-DD")),
+    request_body = SetDay,
+    responses((status = 200, body = SpecialDay), (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem)))]
+pub async fn set_day(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<SetDay>,
+) -> Result<Json<SpecialDay>, ApiError> {
+    let role = user.require(Permission::ManageCalendar, "维护工作日历", "set calendar days")?;
+    let day = date("date", &raw)?;
+    let kind = DayKind::from_code(body.kind.trim()).ok_or_else(|| {
+        ApiError::validation(serde_json::json!([{"field": "kind", "message_zh": "kind应为holiday（放假）或working（上班）", "message_en": "kind must be holiday or working"}]))
+    })?;
+    let source = if body.source.trim().is_empty() { "管理员设置".to_string() } else { body.source.trim().to_string() };
+    let mut check = (*state.calendar.get()).clone();
+    check.set_day(day, kind, &body.reason, &source).map_err(|p| {
+        ApiError::validation(
+            serde_json::json!([{"field": "reason", "message_zh": format!("该日设置不符合规则：{p}"), "message_en": p.to_string()}]),
+        )
+    })?;
+    let actor = state.actor(&user.user, role);
+    state.store.set_calendar_day(&day.to_string(), kind.code(), body.reason.trim(), &source, &actor).await?;
+    state.calendar.refresh(&state.store).await?;
+    crate::supervision::recompute_in_background(&state);
+    Ok(Json(SpecialDay { date: day.to_string(), kind: kind.code().into(), name: body.reason.trim().into(), source }))
+}
+
+/// Declares a year's schedule complete (system administrator), once all its days are entered:
+/// only then do time limits run through it.
+#[utoipa::path(put, path = "/api/v1/calendar/years/{year}", tag = "calendar", params(("year" = i16, Path, description = "Year")),
+    responses((status = 200, body = YearPublished), (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem)))]
+pub async fn publish_year(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<i16>,
+) -> Result<Json<YearPublished>, ApiError> {
+    let role = user.require(Permission::ManageCalendar, "维护工作日历", "set calendar days")?;
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::validation(
+            serde_json::json!([{"field": "year", "message_zh": "年份应在2000至2100之间", "message_en": "year out of range"}]),
+        ));
+    }
+    state.store.publish_calendar_year(i64::from(year), &state.actor(&user.user, role)).await?;
+    state.calendar.refresh(&state.store).await?;
+    crate::supervision::recompute_in_background(&state);
+    Ok(Json(YearPublished { year, years_published: state.calendar.get().years_published().collect() }))
 }

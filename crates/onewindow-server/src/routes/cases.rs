@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use onewindow_core::case::clock::{Explanation, PauseKind};
 use onewindow_core::case::{
     Applicant, ApplicantKind, Attachment, CaseError, CaseState, Channel, Command, Correction, DeliveryMethod, InspectionKind, Opinion,
     Outcome, QUERY_CODE_ALPHABET, QUERY_CODE_LEN, TaskKind, missing_requirements,
@@ -387,6 +388,36 @@ pub async fn get_case(State(state): State<AppState>, user: CurrentUser, Path(num
     Ok(Json(load_detail(&state, &user, &number).await?))
 }
 
+/// Why the due date is what it is, as of today.
+pub fn explain(state: &AppState, case: &CaseRecord) -> Result<Option<Explanation>, ApiError> {
+    let Some(clock) = &case.clock else {
+        return Ok(None);
+    };
+    clock.explain(&state.calendar.get(), state.clock.today()).map(Some).map_err(|e| {
+        ApiError::conflict(
+            format!("工作日历尚未覆盖该日期，请联系系统管理员录入节假日安排（{e}）"),
+            format!("the calendar does not cover the date: {e}"),
+        )
+    })
+}
+
+/// Why this due date: when counting started and why, each holiday and weekend skipped, each
+/// adjusted working day counted, each pause with its reason and length, any extension, the
+/// days used and remaining, and the warning level — with the same in plain Chinese.
+#[utoipa::path(get, path = "/api/v1/cases/{number}/deadline", tag = "cases", params(("number" = String, Path, description = "Case number")),
+    responses((status = 200, body = Explanation), (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem),
+        (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+pub async fn case_deadline(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(number): Path<String>,
+) -> Result<Json<Explanation>, ApiError> {
+    let detail = load_detail(&state, &user, &number).await?;
+    explain(&state, &detail.case)?
+        .map(Json)
+        .ok_or_else(|| ApiError::conflict("办件尚未受理，办理时限尚未开始计算", "the case is not accepted; no time limit runs yet"))
+}
+
 /// A case's audit log (staff and auditors; not applicants).
 #[utoipa::path(get, path = "/api/v1/cases/{number}/events", tag = "cases", params(("number" = String, Path, description = "Case number")),
     responses((status = 200, body = Vec<Object>), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem)))]
@@ -522,6 +553,10 @@ pub struct ActionBody {
     /// forward, record-reply: document reference.
     #[serde(default)]
     pub reference: String,
+    /// pause: why the clock stops (applicant, expert_review, hearing, inspection, public_notice).
+    pub kind: Option<PauseKind>,
+    /// extend: working days to add.
+    pub days: Option<u32>,
 }
 
 /// A missing material accepted with a deadline.
@@ -570,6 +605,9 @@ fn command_of(state: &AppState, action: &str, b: ActionBody, case_number: &str, 
             Command::Deliver { method, courier, tracking_number: tracking }
         }
         "confirm-receipt" => Command::ConfirmReceipt,
+        "pause" => Command::PauseClock { kind: b.kind.ok_or_else(|| need("kind", "请选择暂停计时的类别"))?, reason: b.reason },
+        "resume" => Command::ResumeClock { reason: b.reason },
+        "extend" => Command::Extend { days: b.days.ok_or_else(|| need("days", "请填写延期的工作日数"))?, reason: b.reason },
         other => return Err(ApiError::not_found(format!("没有“{other}”这项操作"), format!("no action {other:?}"))),
     })
 }
@@ -579,7 +617,8 @@ fn acting_role(user: &CurrentUser, action: &str) -> Role {
     let preferred: &[Role] = match action {
         "accept" | "accept-with-deficiency" | "request-correction" | "refuse" | "deliver" | "confirm-receipt" => &[Role::Clerk],
         "resubmit" | "withdraw" => &[Role::Applicant, Role::Clerk],
-        "decide" | "forward" => &[Role::Leader],
+        "decide" | "forward" | "extend" => &[Role::Leader],
+        "pause" | "resume" => &[Role::Reviewer, Role::Leader, Role::Clerk],
         "record-reply" => &[Role::Reviewer, Role::Leader],
         _ => &[],
     };
@@ -614,7 +653,7 @@ pub async fn run_command(
         user_id: user.user.id,
         department: user.user.department_code.as_deref(),
         today: state.clock.today(),
-        calendar: &state.calendar,
+        calendar: &state.calendar.get(),
     };
     let after = state.store.run_command(number, command, &cx).await?;
     tracing::info!(case_number = %number, state = after.state.code(), "Case {number} is now {}", after.state.code());
@@ -654,10 +693,12 @@ impl ActionResult {
 }
 
 /// Acts on a case: `accept`, `accept-with-deficiency`, `request-correction`, `resubmit`,
-/// `refuse`, `withdraw`, `decide`, `forward`, `record-reply`, `deliver`, `confirm-receipt`.
+/// `refuse`, `withdraw`, `decide`, `forward`, `record-reply`, `deliver`, `confirm-receipt`,
+/// and on its time limit: `pause` (`kind`, `reason`), `resume`, `extend` (`days`, `reason`;
+/// the bureau's leader, once, within the legal limit).
 /// An action the case's state does not allow is 409 naming the state and the action.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/{action}", tag = "cases",
-    params(("number" = String, Path, description = "Case number"), ("action" = String, Path, description = "accept | accept-with-deficiency | request-correction | resubmit | refuse | withdraw | decide | forward | record-reply | deliver | confirm-receipt")),
+    params(("number" = String, Path, description = "Case number"), ("action" = String, Path, description = "accept | accept-with-deficiency | request-correction | resubmit | refuse | withdraw | decide | forward | record-reply | deliver | confirm-receipt | pause | resume | extend")),
     request_body = ActionBody,
     responses((status = 200, body = ActionResult), (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem),
         (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]

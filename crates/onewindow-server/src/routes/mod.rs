@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod items;
 pub mod session;
+pub mod supervision;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -40,6 +41,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::add_working_days))
         .routes(routes!(calendar::working_days_between))
         .routes(routes!(calendar::list_days))
+        .routes(routes!(calendar::set_day))
+        .routes(routes!(calendar::publish_year))
+        .routes(routes!(cases::case_deadline))
+        .routes(routes!(supervision::list_warnings))
+        .routes(routes!(supervision::list_accountability))
+        .routes(routes!(supervision::review_accountability))
+        .routes(routes!(supervision::dashboard_csv))
         .routes(routes!(catalogue::import_catalogue))
         .routes(routes!(catalogue::export_catalogue))
         .routes(routes!(admin::list_users, admin::create_user))

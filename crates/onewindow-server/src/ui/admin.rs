@@ -198,6 +198,7 @@ fn blank_item(snap: &crate::catalogue_cache::Snapshot) -> ItemSpec {
         materials: vec![],
         fees: vec![],
         inspection_required: false,
+        deficiency_pauses_clock: false,
         steps: vec![],
         handling_type: HandlingType::Approval,
         status: ItemStatus::InForce,

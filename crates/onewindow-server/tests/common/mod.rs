@@ -16,6 +16,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// A client without a cookie store (bearer tokens only).
     pub http: reqwest::Client,
+    /// The server's state (its clock can be moved: tests never sleep).
+    pub state: AppState,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -23,23 +25,36 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with_url(backend).await.0
 }
 
+/// Monday 23 November 2026, 10:00 in Beijing: the time every test server starts at, so that
+/// due dates do not depend on the day the tests run.
+pub fn test_start() -> jiff::Timestamp {
+    "2026-11-23T02:00:00Z".parse().unwrap()
+}
+
 /// A running app and the path or URL of its database.
 pub async fn spawn_app_with_url(backend: Backend) -> (TestApp, String) {
+    spawn_app_at(backend, Clock::fixed(test_start())).await
+}
+
+/// A running app on `clock`, and the path or URL of its database. The supervision worker
+/// does not run by itself: tests call `onewindow_server::supervision::tick`.
+pub async fn spawn_app_at(backend: Backend, clock: Clock) -> (TestApp, String) {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt().with_env_filter("info").with_test_writer().try_init();
     }
     let (store, url) = fresh_store(backend).await;
     let now = jiff::Timestamp::from_second(1_795_000_000).unwrap();
     assert!(onewindow_server::demo::seed(&store, PASSWORD, now).await.unwrap());
-    let state = AppState::new(store.clone(), Clock::System, Settings::default());
+    let settings = Settings { supervision_every: std::time::Duration::ZERO, ..Settings::default() };
+    let state = AppState::new(store.clone(), clock, settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(onewindow_server::serve(listener, state, async move {
+    tokio::spawn(onewindow_server::serve(listener, state.clone(), async move {
         let _ = rx.await;
     }));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    (TestApp { base, store, backend, http, _shutdown: tx }, url)
+    (TestApp { base, store, backend, http, state, _shutdown: tx }, url)
 }
 
 /// Runs SQL on the database behind the store's back, with the append-only triggers off, the
@@ -112,3 +127,4 @@ pub async fn assert_problem(r: reqwest::Response, status: u16, kind: &str) -> Va
     assert_eq!(body["instance"], path);
     body
 }
+pub mod flow;
