@@ -41,15 +41,11 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Recomputes the due dates and alarms of running cases after a calendar change, in the
-/// background (it touches every running case).
-pub fn recompute_in_background(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let calendar = state.calendar.get();
-        match state.store.recompute_clocks(&calendar, state.clock.today()).await {
-            Ok(n) => tracing::info!(cases = n, "Recomputed the time limits of {n} running cases after a calendar change"),
-            Err(e) => tracing::error!(error = %e, "Recomputing time limits after a calendar change failed"),
-        }
-    });
+/// Reloads the calendar and recomputes the due dates and alarms of every running case, after
+/// an administrator changed the calendar; returns how many cases it updated.
+pub async fn recompute(state: &AppState) -> onewindow_store::Result<u64> {
+    state.calendar.refresh(&state.store).await?;
+    let n = state.store.recompute_clocks(&state.calendar.get(), state.clock.today()).await?;
+    tracing::info!(cases = n, "Recomputed the time limits of {n} running cases after a calendar change");
+    Ok(n)
 }

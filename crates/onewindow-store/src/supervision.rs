@@ -266,7 +266,10 @@ impl Store {
         let actor = Actor::system(now);
         let now_us = time::to_micros(now);
         with_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
+            // SQLite: take the write lock first, so that a second process waits for it (busy
+            // timeout) instead of failing to upgrade a read transaction.
+            let begin = if backend == Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+            let mut tx = pool.begin_with(begin).await?;
             let claim = if backend == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT {CASE_COLUMNS} FROM app_case WHERE next_alarm_at <= $1 ORDER BY next_alarm_at LIMIT $2{claim}"

@@ -155,20 +155,37 @@ pub struct YearPublished {
     pub year: i16,
     /// Years whose schedule is published.
     pub years_published: Vec<i16>,
+    /// Running cases whose due dates were recomputed.
+    pub recomputed: u64,
+}
+
+/// A day set, and the running cases recomputed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DaySet {
+    /// Date.
+    pub date: String,
+    /// `holiday` or `working`.
+    pub kind: String,
+    /// Name shown.
+    pub name: String,
+    /// Source document.
+    pub source: String,
+    /// Running cases whose due dates were recomputed.
+    pub recomputed: u64,
 }
 
 /// Sets one day of the calendar (system administrator): next year's notice or a local closure.
-/// Due dates of running cases are recomputed.
+/// Due dates and alarms of running cases are recomputed before it answers.
 #[utoipa::path(put, path = "/api/v1/calendar/days/{date}", tag = "calendar", params(("date" = String, Path, description = "YYYY-MM-DD")),
     request_body = SetDay,
-    responses((status = 200, body = SpecialDay), (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem),
+    responses((status = 200, body = DaySet), (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem),
         (status = 422, body = crate::problem::Problem)))]
 pub async fn set_day(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<SetDay>,
-) -> Result<Json<SpecialDay>, ApiError> {
+) -> Result<Json<DaySet>, ApiError> {
     let role = user.require(Permission::ManageCalendar, "维护工作日历", "set calendar days")?;
     let day = date("date", &raw)?;
     let kind = DayKind::from_code(body.kind.trim()).ok_or_else(|| {
@@ -183,9 +200,8 @@ pub async fn set_day(
     })?;
     let actor = state.actor(&user.user, role);
     state.store.set_calendar_day(&day.to_string(), kind.code(), body.reason.trim(), &source, &actor).await?;
-    state.calendar.refresh(&state.store).await?;
-    crate::supervision::recompute_in_background(&state);
-    Ok(Json(SpecialDay { date: day.to_string(), kind: kind.code().into(), name: body.reason.trim().into(), source }))
+    let recomputed = crate::supervision::recompute(&state).await?;
+    Ok(Json(DaySet { date: day.to_string(), kind: kind.code().into(), name: body.reason.trim().into(), source, recomputed }))
 }
 
 /// Declares a year's schedule complete (system administrator), once all its days are entered:
@@ -205,7 +221,6 @@ pub async fn publish_year(
         ));
     }
     state.store.publish_calendar_year(i64::from(year), &state.actor(&user.user, role)).await?;
-    state.calendar.refresh(&state.store).await?;
-    crate::supervision::recompute_in_background(&state);
-    Ok(Json(YearPublished { year, years_published: state.calendar.get().years_published().collect() }))
+    let recomputed = crate::supervision::recompute(&state).await?;
+    Ok(Json(YearPublished { year, years_published: state.calendar.get().years_published().collect(), recomputed }))
 }

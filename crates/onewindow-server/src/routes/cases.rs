@@ -323,6 +323,9 @@ pub struct CaseDetail {
     pub inspections: Vec<InspectionRecord>,
     /// Documents that can be printed, as `kind`s for `/documents/{kind}.pdf`.
     pub documents: Vec<String>,
+    /// The time limit as of today (days used and remaining, warning level, why the due date),
+    /// once accepted.
+    pub time_limit: Option<Explanation>,
 }
 
 /// Whether `user` may read `case`: staff other than departmental supervisors read every case
@@ -371,6 +374,7 @@ pub async fn load_detail(state: &AppState, user: &CurrentUser, number: &str) -> 
     let provided: Vec<&str> = materials.iter().map(|m| m.requirement.as_str()).collect();
     let missing = spec.as_ref().map(|s| missing_requirements(s, &provided).into_iter().map(String::from).collect()).unwrap_or_default();
     Ok(CaseDetail {
+        time_limit: explain(state, &case).unwrap_or(None),
         state_label: case.state.label_zh().into(),
         documents: documents_of(&case),
         missing,
@@ -914,6 +918,8 @@ pub struct TrackView {
     pub closed_at: Option<String>,
     /// The steps so far.
     pub steps: Vec<TrackStep>,
+    /// The time limit: why the due date, pauses, the extension (once accepted).
+    pub time_limit: Option<Explanation>,
 }
 
 /// Builds the public view; `None` when the number and code do not match (no hint which is wrong).
@@ -936,13 +942,16 @@ pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Op
     let step_days = |label: &str| {
         spec.as_ref().and_then(|s| s.steps.iter().find(|x| label.contains(&x.name) || x.name.contains(label)).map(|x| x.days))
     };
-    let visible: Vec<&CaseEvent> = events.iter().filter(|e| e.from_state != e.to_state || e.action == "complete_task").collect();
+    let shown = ["complete_task", "pause_clock", "resume_clock", "extend"];
+    let visible: Vec<&CaseEvent> = events.iter().filter(|e| e.from_state != e.to_state || shown.contains(&e.action.as_str())).collect();
     let steps = visible
         .iter()
         .enumerate()
         .map(|(i, e)| {
             let label = if e.action == "complete_task" {
                 format!("{}完成", e.detail.get("name").and_then(|v| v.as_str()).unwrap_or("审查"))
+            } else if matches!(e.action.as_str(), "pause_clock" | "extend") && !e.reason.is_empty() {
+                format!("{}：{}", action_label(&e.action), e.reason)
             } else {
                 action_label(&e.action).to_string()
             };
@@ -957,6 +966,7 @@ pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Op
         })
         .collect();
     Ok(Some(TrackView {
+        time_limit: explain(state, &case).unwrap_or(None),
         item_name: case.item_name.clone(),
         applicant: case.applicant.masked_name(),
         state_label: case.state.label_zh().into(),

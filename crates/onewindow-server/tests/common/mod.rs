@@ -45,7 +45,8 @@ pub async fn spawn_app_at(backend: Backend, clock: Clock) -> (TestApp, String) {
     let (store, url) = fresh_store(backend).await;
     let now = jiff::Timestamp::from_second(1_795_000_000).unwrap();
     assert!(onewindow_server::demo::seed(&store, PASSWORD, now).await.unwrap());
-    let settings = Settings { supervision_every: std::time::Duration::ZERO, ..Settings::default() };
+    // Sessions outlast the test clock's moves (weeks, in the supervision suite).
+    let settings = Settings { supervision_every: std::time::Duration::ZERO, session_hours: 24 * 365, ..Settings::default() };
     let state = AppState::new(store.clone(), clock, settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
