@@ -16,6 +16,7 @@ pub mod catalogue_cache;
 pub mod clock;
 pub mod courier;
 pub mod demo;
+pub mod demo_cases;
 pub mod documents;
 pub mod observe;
 pub mod openapi;

@@ -6,6 +6,8 @@ mod admin;
 mod cases;
 mod forms;
 mod public;
+mod supervision;
+mod time_limit;
 
 use crate::auth::{self, CurrentUser, MaybeUser};
 use crate::problem::ApiError;
@@ -36,6 +38,10 @@ pub struct Page {
     pub is_applicant: bool,
     /// Show the case search.
     pub is_staff: bool,
+    /// Show the e-supervision centre.
+    pub can_supervise: bool,
+    /// Show the working-day calendar.
+    pub can_manage_calendar: bool,
 }
 
 impl Page {
@@ -51,6 +57,8 @@ impl Page {
             has_inbox: user.is_some_and(|u| u.user.roles.iter().any(|r| matches!(r, Role::Reviewer | Role::Leader | Role::Supervisor))),
             is_applicant: user.is_some_and(|u| u.user.roles.contains(&Role::Applicant)),
             is_staff: user.is_some_and(|u| u.can(Permission::StaffArea)),
+            can_supervise: user.is_some_and(|u| u.can(Permission::Supervise)),
+            can_manage_calendar: user.is_some_and(|u| u.can(Permission::ManageCalendar)),
         }
     }
 }
@@ -75,6 +83,16 @@ struct ErrorPage {
 pub fn error_page(status: StatusCode, user: Option<&CurrentUser>, heading: &str, message: &str) -> Response {
     let t = ErrorPage { page: Page::new(heading, user), heading: heading.into(), message: message.into() };
     (status, render(&t)).into_response()
+}
+
+/// The Chinese messages of a problem, one per field, for a form's error list.
+pub fn problem_lines_of(e: &ApiError) -> Vec<String> {
+    match &e.errors {
+        Some(serde_json::Value::Array(list)) if !list.is_empty() => {
+            list.iter().filter_map(|x| x.get("message_zh").and_then(|m| m.as_str()).map(String::from)).collect()
+        }
+        _ => vec![e.detail.clone()],
+    }
 }
 
 /// Turns an API error into an HTML page for the UI.
@@ -138,4 +156,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/desk", get(cases::desk))
         .route("/inbox", get(cases::inbox))
         .route("/track", get(cases::track))
+        .route("/supervision", get(supervision::dashboard).post(supervision::review_form))
+        .route("/admin/calendar", get(supervision::calendar).post(supervision::calendar_post))
 }

@@ -20,10 +20,13 @@ pub struct StoredDay {
     pub set_by: String,
 }
 
+/// `day, kind, name, source, set_by`.
+type DayRow = (String, String, String, String, String);
+
 impl Store {
     /// Every day set by administrators, in date order, and the years they declared complete.
     pub async fn calendar_overrides(&self) -> Result<(Vec<StoredDay>, Vec<i64>)> {
-        let (days, years): (Vec<(String, String, String, String, String)>, Vec<i64>) = with_reader!(self, pool => {
+        let (days, years): (Vec<DayRow>, Vec<i64>) = with_reader!(self, pool => {
             let days = sqlx::query_as("SELECT day, kind, name, source, set_by FROM calendar_day ORDER BY day").fetch_all(pool).await?;
             let years = sqlx::query_scalar("SELECT year FROM calendar_year ORDER BY year").fetch_all(pool).await?;
             (days, years)

@@ -250,6 +250,11 @@ pub struct TaskRecord {
     pub applicant_name: String,
     /// Case due date.
     pub due_date: Option<String>,
+    /// The case's time limit (for remaining days in inboxes).
+    #[serde(skip)]
+    pub clock: Option<CaseClock>,
+    /// The highest warning raised on the case.
+    pub warning_level: String,
 }
 
 /// An inspection as stored.
@@ -344,6 +349,11 @@ pub struct CaseSummary {
     pub submitted_at: String,
     /// Due date.
     pub due_date: Option<String>,
+    /// The time limit (for remaining days in lists).
+    #[serde(skip)]
+    pub clock: Option<CaseClock>,
+    /// The highest warning raised.
+    pub warning_level: String,
 }
 
 /// Why a command failed: the domain said no, or the database failed.

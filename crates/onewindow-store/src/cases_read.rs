@@ -23,7 +23,7 @@ const CHAIN_BATCH: i64 = 5000;
 type InspectionRow = (i64, String, String, String, String, String, i64, String, Option<bool>, String, String);
 
 /// `number, item_name, item_code, handling_department, applicant_name, state, channel, submitted_at, due_date`.
-type SummaryRow = (String, String, String, String, String, String, String, i64, Option<String>);
+type SummaryRow = (String, String, String, String, String, String, String, i64, Option<String>, Option<String>, String);
 
 /// `(number, seq, at, actor, role, action, from, to, reason, version, detail, prev, hash)`.
 type EventRow = (String, i64, i64, String, String, String, String, String, String, i64, String, String, String);
@@ -67,7 +67,7 @@ impl Store {
     async fn tasks_where(&self, condition: &str, value: &str, limit: i64) -> Result<Vec<TaskRecord>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT t.id, t.case_number, t.kind, t.name, t.department, t.seq, t.state, t.opinion, t.comment, t.created_at, t.completed_at, \
-             t.completed_by, c.item_name, c.applicant_name, c.due_date FROM task t JOIN app_case c ON c.number = t.case_number \
+             t.completed_by, c.item_name, c.applicant_name, c.due_date, c.clock, c.warning_level FROM task t JOIN app_case c ON c.number = t.case_number \
              WHERE {condition} ORDER BY t.id LIMIT {limit}"
         ));
         let tasks = with_reader!(self, pool => {
@@ -91,6 +91,8 @@ impl Store {
                     item_name: r.try_get("item_name")?,
                     applicant_name: r.try_get("applicant_name")?,
                     due_date: r.try_get("due_date")?,
+                    clock: r.try_get::<Option<String>, _>("clock")?.and_then(|c| serde_json::from_str(&c).ok()),
+                    warning_level: r.try_get("warning_level")?,
                 });
             }
             out
@@ -242,8 +244,8 @@ impl Store {
         let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         let order = if f.oldest_first { "ASC" } else { "DESC" };
         let sql = format!(
-            "SELECT number, item_name, item_code, handling_department, applicant_name, state, channel, submitted_at, due_date \
-             FROM app_case {filter} ORDER BY submitted_date {order}, number {order} LIMIT {limit}"
+            "SELECT number, item_name, item_code, handling_department, applicant_name, state, channel, submitted_at, due_date, clock, \
+             warning_level FROM app_case {filter} ORDER BY submitted_date {order}, number {order} LIMIT {limit}"
         );
         let rows: Vec<SummaryRow> = with_reader!(self, pool => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
@@ -253,9 +255,8 @@ impl Store {
             q.fetch_all(pool).await?
         });
         rows.into_iter()
-            .map(|(number, item_name, item_code, handling_department, applicant_name, state, channel, submitted_at, due_date)| {
-                let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;
-                Ok(CaseSummary {
+            .map(
+                |(
                     number,
                     item_name,
                     item_code,
@@ -263,10 +264,27 @@ impl Store {
                     applicant_name,
                     state,
                     channel,
-                    submitted_at: time::from_micros(submitted_at).to_string(),
+                    submitted_at,
                     due_date,
-                })
-            })
+                    clock,
+                    warning_level,
+                )| {
+                    let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;
+                    Ok(CaseSummary {
+                        number,
+                        item_name,
+                        item_code,
+                        handling_department,
+                        applicant_name,
+                        state,
+                        channel,
+                        submitted_at: time::from_micros(submitted_at).to_string(),
+                        due_date,
+                        clock: clock.and_then(|c| serde_json::from_str(&c).ok()),
+                        warning_level,
+                    })
+                },
+            )
             .collect()
     }
 

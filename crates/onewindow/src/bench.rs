@@ -20,6 +20,7 @@ pub async fn run(what: BenchWhat) -> anyhow::Result<std::process::ExitCode> {
     match what {
         BenchWhat::Search { items, rounds, db } => search(items, rounds, db.database_url).await,
         BenchWhat::Cases { lifecycles, clients, fill, db } => crate::bench_cases::run(lifecycles, clients, fill, db.database_url).await,
+        BenchWhat::Supervision { open, due, db } => crate::bench_supervision::run(open, due, db.database_url).await,
     }
 }
 

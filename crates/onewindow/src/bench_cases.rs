@@ -20,7 +20,7 @@ const TRANSITIONS: [&str; 6] = ["submit", "accept", "task 1", "task 2", "decide"
 
 type Timings = Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>;
 
-async fn open(database_url: &Option<String>) -> anyhow::Result<Store> {
+pub(crate) async fn open(database_url: &Option<String>) -> anyhow::Result<Store> {
     let store = match database_url {
         Some(url) => Store::open_postgres(url).await.context("open PostgreSQL")?,
         None => {

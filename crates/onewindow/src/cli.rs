@@ -149,6 +149,18 @@ pub enum BenchWhat {
         #[command(flatten)]
         db: BenchDb,
     },
+    /// The supervision worker's tick over generated running cases: with nothing due, and
+    /// with `--due` alarms due (each becomes an overdue warning and an accountability record).
+    Supervision {
+        /// Running cases to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        open: i64,
+        /// Alarms due in the second measurement.
+        #[arg(long, default_value_t = 10_000)]
+        due: i64,
+        #[command(flatten)]
+        db: BenchDb,
+    },
 }
 
 /// Where a benchmark runs: a fresh SQLite file in a temporary directory, or a PostgreSQL database you name (it must be empty).

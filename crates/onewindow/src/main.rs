@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_supervision;
 mod cli;
 
 use anyhow::{Context, bail};
@@ -120,6 +121,9 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<std::process::ExitCode> {
         let (password, generated) = demo_password(&args.db.data_dir)?;
         if onewindow_server::demo::seed(&store, &password, jiff::Timestamp::now()).await? {
             println!("Loaded the demo district: catalogue, service points and one user per role.");
+            let calendar = onewindow_core::calendar::Calendar::china();
+            let cases = onewindow_server::demo_cases::seed_cases(&store, &calendar, jiff::Timestamp::now()).await?;
+            println!("Demo cases at every time-limit warning level: {}", cases.join(", "));
             println!(
                 "Demo log-ins (password {}): applicant, clerk, reviewer, leader, supervisor, officer, cataloguer, sysadmin, auditor",
                 if generated {

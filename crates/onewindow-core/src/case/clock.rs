@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// Closing time of the service halls (Beijing time): an acceptance at or after it counts from
 /// the next working day.
-pub const CLOSING_TIME: Time = Time::constant(17, 30, 0, 0);
+pub const CLOSING_TIME: Time = Time::constant(17, 0, 0, 0);
 
 /// Why a clock stopped counting for a while.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -689,10 +689,10 @@ mod tests {
 
     #[test]
     fn after_hours_and_days_off_count_from_the_next_working_day() {
-        let c = clock(at(date(2024, 6, 3), 17, 30), 1, 20);
+        let c = clock(at(date(2024, 6, 3), 17, 0), 1, 20);
         assert_eq!((c.start, c.start_rule), (date(2024, 6, 4), StartRule::AfterHours));
         assert_eq!(c.due_date(&cal(), c.start).unwrap(), date(2024, 6, 5));
-        let c = clock(at(date(2024, 6, 3), 17, 29), 1, 20);
+        let c = clock(at(date(2024, 6, 3), 16, 59), 1, 20);
         assert_eq!(c.due_date(&cal(), c.start).unwrap(), date(2024, 6, 4));
         // Saturday 1 June: deemed Monday 3 June, due Tuesday 4 June.
         let c = clock(at(date(2024, 6, 1), 9, 0), 1, 20);

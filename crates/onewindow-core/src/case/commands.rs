@@ -517,12 +517,13 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
         }
     }
     // A decision stops the clock; a withdrawal too.
-    if let (Some(clock), Some(to)) = (&file.clock, b.change.state()) {
-        if !to.is_open() && clock.stopped_on.is_none() {
-            let mut clock = b.change.clock.clone().unwrap_or_else(|| clock.clone());
-            clock.stop(ctx.today);
-            b.change.clock = Some(clock);
-        }
+    if let (Some(clock), Some(to)) = (&file.clock, b.change.state())
+        && !to.is_open()
+        && clock.stopped_on.is_none()
+    {
+        let mut clock = b.change.clock.clone().unwrap_or_else(|| clock.clone());
+        clock.stop(ctx.today);
+        b.change.clock = Some(clock);
     }
     Ok(b.change)
 }

@@ -186,8 +186,13 @@ pub async fn set_day(
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<SetDay>,
 ) -> Result<Json<DaySet>, ApiError> {
+    Ok(Json(set(&state, &user, &raw, body).await?))
+}
+
+/// Sets a day; shared by the API and the calendar page.
+pub async fn set(state: &AppState, user: &CurrentUser, raw: &str, body: SetDay) -> Result<DaySet, ApiError> {
     let role = user.require(Permission::ManageCalendar, "维护工作日历", "set calendar days")?;
-    let day = date("date", &raw)?;
+    let day = date("date", raw)?;
     let kind = DayKind::from_code(body.kind.trim()).ok_or_else(|| {
         ApiError::validation(serde_json::json!([{"field": "kind", "message_zh": "kind应为holiday（放假）或working（上班）", "message_en": "kind must be holiday or working"}]))
     })?;
@@ -200,8 +205,8 @@ pub async fn set_day(
     })?;
     let actor = state.actor(&user.user, role);
     state.store.set_calendar_day(&day.to_string(), kind.code(), body.reason.trim(), &source, &actor).await?;
-    let recomputed = crate::supervision::recompute(&state).await?;
-    Ok(Json(DaySet { date: day.to_string(), kind: kind.code().into(), name: body.reason.trim().into(), source, recomputed }))
+    let recomputed = crate::supervision::recompute(state).await?;
+    Ok(DaySet { date: day.to_string(), kind: kind.code().into(), name: body.reason.trim().into(), source, recomputed })
 }
 
 /// Declares a year's schedule complete (system administrator), once all its days are entered:
@@ -214,6 +219,11 @@ pub async fn publish_year(
     user: CurrentUser,
     Path(year): Path<i16>,
 ) -> Result<Json<YearPublished>, ApiError> {
+    Ok(Json(publish(&state, &user, year).await?))
+}
+
+/// Publishes a year; shared by the API and the calendar page.
+pub async fn publish(state: &AppState, user: &CurrentUser, year: i16) -> Result<YearPublished, ApiError> {
     let role = user.require(Permission::ManageCalendar, "维护工作日历", "set calendar days")?;
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::validation(
@@ -221,6 +231,6 @@ pub async fn publish_year(
         ));
     }
     state.store.publish_calendar_year(i64::from(year), &state.actor(&user.user, role)).await?;
-    let recomputed = crate::supervision::recompute(&state).await?;
-    Ok(Json(YearPublished { year, years_published: state.calendar.get().years_published().collect(), recomputed }))
+    let recomputed = crate::supervision::recompute(state).await?;
+    Ok(YearPublished { year, years_published: state.calendar.get().years_published().collect(), recomputed })
 }

@@ -203,7 +203,7 @@ pub struct SubmittedView {
     pub missing: Vec<String>,
 }
 
-fn new_query_code() -> String {
+pub fn new_query_code() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
     (0..QUERY_CODE_LEN).map(|_| QUERY_CODE_ALPHABET[rng.random_range(0..QUERY_CODE_ALPHABET.len())] as char).collect()

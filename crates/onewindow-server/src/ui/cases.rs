@@ -13,6 +13,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use onewindow_core::case::clock::{PauseKind, WarningLevel};
 use onewindow_core::case::{
     ApplicantKind, Attachment, CaseState, Command, Correction, DeliveryMethod, InspectionKind, Opinion, Outcome, TaskKind,
 };
@@ -84,15 +85,6 @@ async fn read_form(mut multipart: Multipart) -> Result<Posted, ApiError> {
 
 fn login_redirect(path: &str) -> Response {
     axum::response::Redirect::to(&format!("/login?next={}", urlencoding::encode(path))).into_response()
-}
-
-fn problem_lines(e: &ApiError) -> Vec<String> {
-    match &e.errors {
-        Some(serde_json::Value::Array(list)) if !list.is_empty() => {
-            list.iter().filter_map(|x| x.get("message_zh").and_then(|m| m.as_str()).map(String::from)).collect()
-        }
-        _ => vec![e.detail.clone()],
-    }
 }
 
 #[derive(Template)]
@@ -188,7 +180,7 @@ pub async fn apply(State(state): State<AppState>, MaybeUser(user): MaybeUser, Pa
         match store_upload(&state, &user, &requirement.kind, file_name, bytes).await {
             Ok(m) => materials.push(Attachment { requirement: requirement.name.clone(), material_id: m.id }),
             Err(e) => {
-                let lines = problem_lines(&e).into_iter().map(|l| format!("{}：{l}", requirement.name)).collect();
+                let lines = super::problem_lines_of(&e).into_iter().map(|l| format!("{}：{l}", requirement.name)).collect();
                 return apply_page(&state, &user, &code, Some(&form), lines).await;
             }
         }
@@ -212,7 +204,7 @@ pub async fn apply(State(state): State<AppState>, MaybeUser(user): MaybeUser, Pa
     match submit(&state, &user, body, Some(&key).filter(|k| !k.is_empty()).map(|k| k.as_str())).await {
         Ok((view, _)) => see_other(&format!("/cases/{}?done=submitted", view.number)),
         Err(e) if e.status.is_server_error() => html_error(e, Some(&user)),
-        Err(e) => apply_page(&state, &user, &code, Some(&form), problem_lines(&e)).await,
+        Err(e) => apply_page(&state, &user, &code, Some(&form), super::problem_lines_of(&e)).await,
     }
 }
 
@@ -326,6 +318,12 @@ struct CasePage {
     can_reply: bool,
     can_deliver: bool,
     can_confirm: bool,
+    tl: Option<onewindow_core::case::clock::Explanation>,
+    tl_badge: Option<super::time_limit::Badge>,
+    can_pause: bool,
+    can_resume: bool,
+    extend_room: u32,
+    pause_kinds: Vec<(&'static str, &'static str)>,
 }
 
 /// `?done=` after an action.
@@ -352,6 +350,9 @@ fn done_message(done: &str) -> Option<String> {
             "record-reply" => "上级机关答复已登记。",
             "deliver" => "已送达。",
             "confirm-receipt" => "已签收，办件办结。",
+            "pause" => "已暂停计时，暂停期间不计入办理时限。",
+            "resume" => "已恢复计时。",
+            "extend" => "已批准延期，新的承诺办结日期见下方“办理时限”。",
             _ => return None,
         }
         .to_string(),
@@ -385,8 +386,12 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
                 if let Some(name) = e.detail.get("name").and_then(|n| n.as_str()) {
                     label = format!("{label}：{name}");
                 }
-                let actor = users.iter().find(|u| u.username == e.actor).map(|u| u.display_name.clone()).unwrap_or(e.actor);
-                let role = Role::parse(&e.role).map(|r| r.label_zh().to_string()).unwrap_or(e.role);
+                let actor = if e.role == "system" {
+                    "电子监察系统".to_string()
+                } else {
+                    users.iter().find(|u| u.username == e.actor).map(|u| u.display_name.clone()).unwrap_or(e.actor)
+                };
+                let role = Role::parse(&e.role).map(|r| r.label_zh().to_string()).unwrap_or_else(|| "平台自动".to_string());
                 (local_time(&e.at), label, actor, role, e.reason)
             })
             .collect()
@@ -436,7 +441,24 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
     } else {
         c.deficiencies.iter().filter(|d| !d.supplied).map(|d| d.material.clone()).collect()
     };
+    let calendar = state.calendar.get();
+    let today = state.clock.today();
+    let running = c.clock.as_ref().filter(|k| k.stopped_on.is_none() && c.state.is_open());
+    let handler = roles.iter().any(|r| matches!(r, Role::Clerk | Role::Reviewer | Role::Leader));
     let t = CasePage {
+        tl: crate::routes::cases::explain(state, c).unwrap_or(None),
+        tl_badge: super::time_limit::badge(c.clock.as_ref(), &calendar, today),
+        can_pause: handler && running.is_some_and(|k| k.is_running()),
+        can_resume: handler && running.is_some_and(|k| k.open_pause().is_some_and(|p| p.kind != PauseKind::Deficiency)),
+        extend_room: running
+            .filter(|k| {
+                roles.contains(&Role::Leader)
+                    && k.extension.is_none()
+                    && k.level(&calendar, today).is_ok_and(|l| l != WarningLevel::Overdue)
+            })
+            .map(|k| k.legal_days.saturating_sub(k.promised_days))
+            .unwrap_or(0),
+        pause_kinds: PauseKind::ALL.iter().filter(|k| **k != PauseKind::Deficiency).map(|k| (k.code(), k.label_zh())).collect(),
         page: Page::new(format!("办件 {}", c.number), Some(user)),
         id_masked: if staff || owner { c.applicant.id_number.clone() } else { String::new() },
         channel: match c.channel.as_str() {
@@ -523,7 +545,7 @@ pub async fn act(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path
     match perform(&state, &user, &number, &action, &form).await {
         Ok(()) => see_other(&format!("/cases/{number}?done={action}")),
         Err(e) if e.status.is_server_error() || e.status == StatusCode::NOT_FOUND => html_error(e, Some(&user)),
-        Err(e) => case_page(&state, &user, &number, None, problem_lines(&e)).await,
+        Err(e) => case_page(&state, &user, &number, None, super::problem_lines_of(&e)).await,
     }
 }
 
@@ -595,6 +617,8 @@ async fn perform(state: &AppState, user: &CurrentUser, number: &str, action: &st
             reference: form.get("reference"),
             ..Default::default()
         },
+        "pause" => ActionBody { kind: PauseKind::parse(&form.get("kind")), reason: form.get("reason"), ..Default::default() },
+        "extend" => ActionBody { days: form.get("days").trim().parse().ok(), reason: form.get("reason"), ..Default::default() },
         "deliver" => ActionBody {
             method: Some(match form.get("method").as_str() {
                 "express" => DeliveryMethod::Express,
@@ -693,9 +717,9 @@ pub async fn desk(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
 #[template(path = "inbox.html")]
 struct InboxPage {
     page: Page,
-    tasks: Vec<TaskRecord>,
+    tasks: Vec<(TaskRecord, Option<super::time_limit::Badge>)>,
     is_leader: bool,
-    ready: Vec<CaseSummary>,
+    ready: Vec<(CaseSummary, Option<super::time_limit::Badge>)>,
 }
 
 /// `GET /inbox`: tasks for reviewers and departments; cases ready for decision for leaders.
@@ -727,11 +751,28 @@ pub async fn inbox(State(state): State<AppState>, MaybeUser(user): MaybeUser) ->
             }
         }
     }
+    let calendar = state.calendar.get();
+    let today = state.clock.today();
+    let badge = |clock: Option<&onewindow_core::case::clock::CaseClock>| super::time_limit::badge(clock, &calendar, today);
     render(&InboxPage {
         page: Page::new("待办任务", Some(&user)),
-        tasks: tasks.into_iter().filter(|t| t.kind != TaskKind::PostCheck || !is_leader).collect(),
+        tasks: tasks
+            .into_iter()
+            .filter(|t| t.kind != TaskKind::PostCheck || !is_leader)
+            .map(|t| {
+                // A later check runs after the decision: its case's clock has stopped.
+                let b = if t.kind == TaskKind::PostCheck { None } else { badge(t.clock.as_ref()) };
+                (t, b)
+            })
+            .collect(),
         is_leader,
-        ready,
+        ready: ready
+            .into_iter()
+            .map(|c| {
+                let b = badge(c.clock.as_ref());
+                (c, b)
+            })
+            .collect(),
     })
 }
 
@@ -743,6 +784,7 @@ struct TrackPage {
     code: String,
     not_found: bool,
     view: Option<TrackView>,
+    tl_badge: Option<super::time_limit::Badge>,
 }
 
 /// `?number=&code=`.
@@ -780,7 +822,8 @@ pub async fn track(State(state): State<AppState>, MaybeUser(user): MaybeUser, Qu
         }
     };
     let not_found = !number.is_empty() && !code.is_empty() && view.is_none();
-    let t = TrackPage { page: Page::new("办件进度查询", user.as_ref()), number, code, not_found, view };
+    let tl_badge = view.as_ref().and_then(|v| v.time_limit.as_ref()).map(super::time_limit::badge_of);
+    let t = TrackPage { page: Page::new("办件进度查询", user.as_ref()), number, code, not_found, view, tl_badge };
     let status = if not_found { StatusCode::NOT_FOUND } else { StatusCode::OK };
     (status, render(&t)).into_response()
 }
