@@ -30,7 +30,8 @@ async fn public_pages_render_in_chinese() {
     assert!(results.contains("class=\"item-link\""));
     let code = app.first_item("食品经营许可").await["code"].as_str().unwrap().to_string();
     let guide = c.get(app.url(&format!("/items/{code}"))).send().await.unwrap().text().await.unwrap();
-    for text in ["法定时限", "承诺时限", "申请材料", "办理流程", "收费标准", "办理地点", "打印", "data-testid=\"promised-limit\""]
+    for text in
+        ["法定时限", "承诺时限", "申请材料", "办理流程", "收费标准", "办理地点", "打印", "受理当日不计入", "data-testid=\"promised-limit\""]
     {
         assert!(guide.contains(text), "{text} missing from the guide");
     }

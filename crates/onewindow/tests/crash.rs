@@ -605,7 +605,8 @@ async fn crash_and_recover(backend: Backend) {
 
     // The submissions that got no answer: a retry with the same key finds the committed case
     // (200) or makes it now (201); every unacknowledged case is one such submission.
-    let unacked: HashSet<&str> = listed.iter().map(String::as_str).filter(|n| !by_number.contains_key(n) && !demo_cases.contains(*n)).collect();
+    let unacked: HashSet<&str> =
+        listed.iter().map(String::as_str).filter(|n| !by_number.contains_key(n) && !demo_cases.contains(*n)).collect();
     let mut found_by_retry = HashSet::new();
     let mut retried = Vec::new();
     for track in tracks.iter().filter(|t| t.in_flight == Some(Op::Submit)) {
