@@ -143,7 +143,7 @@ pub async fn seed_cases(store: &Store, calendar: &Calendar, now: jiff::Timestamp
                     user_id: who.id,
                     department: who.department_code.as_deref(),
                     today: on,
-                    calendar,
+                    calendar: std::sync::Arc::new(calendar.clone()),
                 };
                 store.run_command(&number, &command, &cx).await.map_err(|e| DemoCaseError::Command(format!("{number}: {e}")))
             }

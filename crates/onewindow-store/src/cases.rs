@@ -2,7 +2,7 @@
 //! commands applied in one transaction each, the per-case hash-chained event log, tasks,
 //! inspections, lists for the window and the back office, and the public tracking view.
 
-use crate::{Actor, Backend, Result, Store, StoreError, time};
+use crate::{Actor, Backend, Db, Result, Store, StoreError, time};
 use onewindow_core::calendar::Calendar;
 use onewindow_core::case::clock::{CaseClock, WarningLevel};
 use onewindow_core::case::{
@@ -386,7 +386,7 @@ pub struct CommandContext<'a> {
     /// Today in Beijing time.
     pub today: jiff::civil::Date,
     /// The calendar.
-    pub calendar: &'a Calendar,
+    pub calendar: std::sync::Arc<Calendar>,
 }
 
 /// SHA-256 of a case event and its predecessor's hash: length-prefixed fields, hex.
@@ -558,7 +558,10 @@ macro_rules! write_change {
              closed_at = CASE WHEN $13 AND closed_at IS NULL THEN $5 ELSE closed_at END, \
              refusal_reason = COALESCE($14, refusal_reason), refusal_basis = COALESCE($15, refusal_basis), \
              delivery_method = COALESCE($16, delivery_method), courier = COALESCE($17, courier), tracking_number = COALESCE($18, tracking_number), \
-             deficiencies = COALESCE($19, deficiencies), corrections = COALESCE($20, corrections), correction_rounds = $21, opinion_tasks = $22 \
+             deficiencies = COALESCE($19, deficiencies), corrections = COALESCE($20, corrections), correction_rounds = $21, opinion_tasks = $22, \
+             clock = COALESCE($24, clock), clock_state = COALESCE($25, clock_state), \
+             legal_due_date = CASE WHEN $24 IS NULL THEN legal_due_date ELSE $26 END, extended_days = COALESCE($27, extended_days), \
+             warning_level = COALESCE($28, warning_level), next_alarm_at = CASE WHEN $24 IS NULL THEN next_alarm_at ELSE $29 END \
              WHERE number = $1 AND last_event_seq = $23",
         )
         .bind(&case.number)
@@ -568,7 +571,7 @@ macro_rules! write_change {
         .bind(at)
         .bind(accepted)
         .bind(&actor.username)
-        .bind(change.due_date.map(|d| d.to_string()))
+        .bind(clock_columns.and_then(|c| c.due_date.clone()).or_else(|| change.due_date.map(|d| d.to_string())))
         .bind(decided)
         .bind(outcome)
         .bind(reason)
@@ -584,27 +587,17 @@ macro_rules! write_change {
         .bind(rounds)
         .bind(opinions)
         .bind(case.last_event_seq)
+        .bind(clock_columns.map(|c| c.json.clone()))
+        .bind(clock_columns.map(|c| c.state))
+        .bind(clock_columns.and_then(|c| c.legal_due_date.clone()))
+        .bind(clock_columns.map(|c| c.extended_days))
+        .bind(clock_columns.map(|c| c.warning.code()))
+        .bind(clock_columns.and_then(|c| c.next_alarm_at))
         .execute(&mut *$tx)
         .await?
         .rows_affected();
         if n != 1 {
             return Err(StoreError::Stale(format!("case {} changed while the command ran", case.number)).into());
-        }
-        if let Some(c) = clock_columns {
-            sqlx::query(
-                "UPDATE app_case SET clock = $2, clock_state = $3, due_date = $4, legal_due_date = $5, extended_days = $6, \
-                 warning_level = $7, next_alarm_at = $8 WHERE number = $1",
-            )
-            .bind(&case.number)
-            .bind(&c.json)
-            .bind(c.state)
-            .bind(&c.due_date)
-            .bind(&c.legal_due_date)
-            .bind(c.extended_days)
-            .bind(c.warning.code())
-            .bind(c.next_alarm_at)
-            .execute(&mut *$tx)
-            .await?;
         }
         if let Some((id, opinion, comment)) = &change.done_task {
             sqlx::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1 AND state = 'open'")
@@ -693,6 +686,218 @@ macro_rules! write_change {
     }};
 }
 
+/// Runs a command inside an open transaction on `$conn` (a `&mut` connection of either
+/// backend): load the case file, let the core decide, write the change. Evaluates to a future of
+/// `Result<(), CommandError>`.
+macro_rules! command_in_tx {
+    ($conn:expr, $backend:expr, $specs:expr, $number:expr, $command:expr, $actor:expr, $role:expr, $user_id:expr, $department:expr, $today:expr, $calendar:expr) => {
+        async {
+            let specs: &crate::SpecCache = $specs;
+            let calendar: &Calendar = $calendar;
+
+            let lock = if $backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1{lock}"));
+            let Some(row) = sqlx::query(sql).bind($number).fetch_optional(&mut *$conn).await? else {
+                return Err(StoreError::NotFound(format!("case {}", $number)).into());
+            };
+            let case: CaseRecord = case_from_row!(row);
+            // Item versions never change: parse each once.
+            let key = (case.item_code.clone(), case.item_version);
+            let cached = specs.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+            let item: ItemSpec = match cached {
+                Some(spec) => (*spec).clone(),
+                None => {
+                    let spec_json: String = sqlx::query_scalar("SELECT spec FROM item_version WHERE code = $1 AND version = $2")
+                        .bind(&case.item_code)
+                        .bind(i64::from(case.item_version))
+                        .fetch_one(&mut *$conn)
+                        .await?;
+                    let spec: ItemSpec = serde_json::from_str(&spec_json)
+                        .map_err(|e| StoreError::Corrupt(format!("item {}", case.item_code), e.to_string()))?;
+                    specs.lock().unwrap_or_else(|e| e.into_inner()).insert(key, std::sync::Arc::new(spec.clone()));
+                    spec
+                }
+            };
+            let tasks: Vec<(i64, String, String, String, i64)> =
+                sqlx::query_as("SELECT id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' ORDER BY id")
+                    .bind($number)
+                    .fetch_all(&mut *$conn)
+                    .await?;
+            let provided: Vec<String> = sqlx::query_scalar("SELECT requirement FROM case_material WHERE case_number = $1")
+                .bind($number)
+                .fetch_all(&mut *$conn)
+                .await?;
+            let inspections: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, state FROM inspection WHERE case_number = $1").bind($number).fetch_all(&mut *$conn).await?;
+            let open_inspection = inspections.iter().find(|(_, s)| s == "open").map(|(id, _)| *id);
+            let inspections_done = inspections.iter().filter(|(_, s)| s == "done").count() as u32;
+            let may_decide = if matches!($command, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. }) {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
+                     AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)",
+                )
+                .bind($user_id)
+                .bind(&case.handling_department)
+                .bind($today.to_string())
+                .fetch_one(&mut *$conn)
+                .await?;
+                n > 0
+            } else {
+                false
+            };
+            let file = CaseFile {
+                clock: case.clock.clone(),
+                warning: case.warning_level,
+                state: case.state,
+                commitment_signed: case.form.get("commitment").and_then(|v| v.as_bool()).unwrap_or(false),
+                item,
+                provided,
+                deficiencies: case.deficiencies.clone(),
+                correction_rounds: case.correction_rounds,
+                open_tasks: tasks
+                    .into_iter()
+                    .map(|(id, kind, name, department, seq)| OpenTask {
+                        id,
+                        kind: task_kind(&kind),
+                        name,
+                        department,
+                        seq: u32::try_from(seq).unwrap_or(0),
+                    })
+                    .collect(),
+                opinion_tasks_opened: case.opinion_tasks,
+                open_inspection,
+                inspections_done,
+            };
+            let time = crate::time::beijing($actor.at).time();
+            let ctx = Context { role: $role, today: $today, time, calendar: calendar, may_decide, department: $department };
+            let change = execute(&file, $command, &ctx)?;
+            let clock = clock_columns(&change, case.warning_level, calendar, $today)?;
+            write_change!($conn, &case, &change, $actor, clock.as_ref());
+            Ok::<(), CommandError>(())
+        }
+    };
+}
+
+/// Stores an application inside an open transaction on `$conn`; evaluates to a future of
+/// `Result<Submitted>`.
+macro_rules! submit_in_tx {
+    ($conn:expr, $case:expr, $actor:expr) => {
+        async {
+            let c: &NewCase<'_> = $case;
+            let actor: &Actor = $actor;
+
+            if let Some(key) = c.idempotency_key {
+                let found: Option<(String, String, String)> =
+                    sqlx::query_as("SELECT number, query_code, state FROM app_case WHERE idempotency_key = $1")
+                        .bind(key)
+                        .fetch_optional(&mut *$conn)
+                        .await?;
+                if let Some((number, query_code, state)) = found {
+                    let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;
+                    return Ok(Submitted { number, query_code, state, created: false });
+                }
+            }
+            let day = c.today.to_string();
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
+                 ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
+            )
+            .bind(c.region_code)
+            .bind(&day)
+            .fetch_one(&mut *$conn)
+            .await?;
+            let number = CaseNumber::new(c.region_code, c.today, u32::try_from(seq).unwrap_or(u32::MAX))
+                .map_err(|e| StoreError::Rejected(format!("办件编号无法生成：{e}")))?
+                .to_string();
+            // Materials: the caller's own uploads (a window clerk may attach any), owned by the applicant from now on.
+            let mut attached: Vec<(String, i64, &str)> = Vec::new();
+            for a in c.materials {
+                let owner: Option<(i64, Option<String>)> = sqlx::query_as("SELECT uploaded_by, owner_id_number FROM material WHERE id = $1")
+                    .bind(a.material_id)
+                    .fetch_optional(&mut *$conn)
+                    .await?;
+                match owner {
+                    Some((uploader, owner)) if (c.any_material || Some(uploader) == c.applicant_user_id)
+                        && owner.as_deref().is_none_or(|o| o == c.applicant.id_number) => {}
+                    _ => return Err(StoreError::Rejected(format!("材料{}不存在或不属于该申请人", a.material_id))),
+                }
+                sqlx::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
+                    .bind(&c.applicant.id_number)
+                    .bind(a.material_id)
+                    .execute(&mut *$conn)
+                    .await?;
+                attached.push((a.requirement.clone(), a.material_id, "uploaded"));
+            }
+            // Materials once: a verified, still valid material of the same type is reused, not asked for again.
+            for m in c.item.materials.iter().filter(|m| !m.kind.is_empty()) {
+                if attached.iter().any(|(r, _, _)| r == &m.name) {
+                    continue;
+                }
+                let reuse: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM material WHERE owner_id_number = $1 AND kind = $2 AND verified_at IS NOT NULL \
+                     AND (valid_until IS NULL OR valid_until >= $3) ORDER BY id DESC LIMIT 1",
+                )
+                .bind(&c.applicant.id_number)
+                .bind(&m.kind)
+                .bind(&day)
+                .fetch_optional(&mut *$conn)
+                .await?;
+                if let Some(id) = reuse {
+                    attached.push((m.name.clone(), id, "reused"));
+                }
+            }
+            let at = time::to_micros(actor.at);
+            let version = i64::from(c.item_version);
+            let detail = serde_json::json!({"channel": c.channel.code(), "agent": c.agent, "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>()});
+            sqlx::query(
+                "INSERT INTO app_case (number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
+                 applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
+                 submitted_at, submitted_date, idempotency_key, last_event_seq, last_event_hash, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $19)",
+            )
+            .bind(&number)
+            .bind(c.query_code)
+            .bind(&c.item.code)
+            .bind(version)
+            .bind(&c.item.name)
+            .bind(&c.item.handling_department)
+            .bind(if c.applicant.kind == ApplicantKind::Organisation { "organisation" } else { "person" })
+            .bind(&c.applicant.name)
+            .bind(&c.applicant.id_number)
+            .bind(&c.applicant.phone)
+            .bind(&c.applicant.address)
+            .bind(c.applicant_user_id)
+            .bind(c.channel.code())
+            .bind(c.agent)
+            .bind(c.service_point_id)
+            .bind(c.first_clerk)
+            .bind(serde_json::to_string(c.form).expect("form serialises"))
+            .bind(CaseState::Submitted.code())
+            .bind(at)
+            .bind(&day)
+            .bind(c.idempotency_key)
+            .bind("")
+            .execute(&mut *$conn)
+            .await?;
+            // The case row exists before its first event (the event references it); then it
+            // points at that event.
+            let hash = append_event!($conn, &number, 1, crate::audit::GENESIS_HASH, actor, "submit", "", CaseState::Submitted.code(), "", version, detail).await?;
+            sqlx::query("UPDATE app_case SET last_event_hash = $1 WHERE number = $2").bind(&hash).bind(&number).execute(&mut *$conn).await?;
+            for (requirement, id, source) in &attached {
+                sqlx::query("INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&number)
+                    .bind(requirement)
+                    .bind(id)
+                    .bind(*source)
+                    .bind(at)
+                    .execute(&mut *$conn)
+                    .await?;
+            }
+            Ok::<Submitted, StoreError>(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true })
+        }
+    };
+}
+
 impl Store {
     /// Stores a material once per uploader, content and type; an identical upload returns the
     /// existing record.
@@ -760,120 +965,36 @@ impl Store {
     /// materials, and verified materials of the same applicant reused where the item needs
     /// them. A repeated idempotency key returns the first case instead of a second one.
     pub async fn submit_case(&self, c: &NewCase<'_>, actor: &Actor) -> Result<Submitted> {
-        let backend = self.backend();
-        with_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
-            if let Some(key) = c.idempotency_key {
-                let found: Option<(String, String, String)> =
-                    sqlx::query_as("SELECT number, query_code, state FROM app_case WHERE idempotency_key = $1")
-                        .bind(key)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if let Some((number, query_code, state)) = found {
-                    let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;
-                    return Ok(Submitted { number, query_code, state, created: false });
-                }
+        match &*self.db {
+            Db::Sqlite { group, .. } => {
+                let owned = OwnedNewCase::of(c);
+                let actor = actor.clone();
+                let (answer, answered) = tokio::sync::oneshot::channel::<Result<Submitted>>();
+                let work: crate::group::Job = Box::new(move |conn| {
+                    Box::pin(async move {
+                        let (owned, actor) = (owned, actor);
+                        let c = owned.borrow();
+                        let result = submit_in_tx!(conn, &c, &actor).await;
+                        let keep = result.is_ok();
+                        let reply: crate::group::Reply = Box::new(move |commit| {
+                            let _ = answer.send(match commit {
+                                Ok(()) => result,
+                                Err(e) => Err(StoreError::Unavailable(e)),
+                            });
+                        });
+                        (keep, reply)
+                    })
+                });
+                group.submit(work).await.map_err(StoreError::Unavailable)?;
+                answered.await.map_err(|_| StoreError::Unavailable("the submission was not committed".into()))?
             }
-            let day = c.today.to_string();
-            let seq: i64 = sqlx::query_scalar(
-                "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
-                 ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
-            )
-            .bind(c.region_code)
-            .bind(&day)
-            .fetch_one(&mut *tx)
-            .await?;
-            let number = CaseNumber::new(c.region_code, c.today, u32::try_from(seq).unwrap_or(u32::MAX))
-                .map_err(|e| StoreError::Rejected(format!("办件编号无法生成：{e}")))?
-                .to_string();
-            // Materials: the caller's own uploads (a window clerk may attach any), owned by the applicant from now on.
-            let mut attached: Vec<(String, i64, &str)> = Vec::new();
-            for a in c.materials {
-                let owner: Option<(i64, Option<String>)> = sqlx::query_as("SELECT uploaded_by, owner_id_number FROM material WHERE id = $1")
-                    .bind(a.material_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match owner {
-                    Some((uploader, owner)) if (c.any_material || Some(uploader) == c.applicant_user_id)
-                        && owner.as_deref().is_none_or(|o| o == c.applicant.id_number) => {}
-                    _ => return Err(StoreError::Rejected(format!("材料{}不存在或不属于该申请人", a.material_id))),
-                }
-                sqlx::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
-                    .bind(&c.applicant.id_number)
-                    .bind(a.material_id)
-                    .execute(&mut *tx)
-                    .await?;
-                attached.push((a.requirement.clone(), a.material_id, "uploaded"));
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let submitted = submit_in_tx!(&mut *tx, c, actor).await?;
+                tx.commit().await?;
+                Ok(submitted)
             }
-            // Materials once: a verified, still valid material of the same type is reused, not asked for again.
-            for m in c.item.materials.iter().filter(|m| !m.kind.is_empty()) {
-                if attached.iter().any(|(r, _, _)| r == &m.name) {
-                    continue;
-                }
-                let reuse: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM material WHERE owner_id_number = $1 AND kind = $2 AND verified_at IS NOT NULL \
-                     AND (valid_until IS NULL OR valid_until >= $3) ORDER BY id DESC LIMIT 1",
-                )
-                .bind(&c.applicant.id_number)
-                .bind(&m.kind)
-                .bind(&day)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(id) = reuse {
-                    attached.push((m.name.clone(), id, "reused"));
-                }
-            }
-            let at = time::to_micros(actor.at);
-            let version = i64::from(c.item_version);
-            let detail = serde_json::json!({"channel": c.channel.code(), "agent": c.agent, "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>()});
-            sqlx::query(
-                "INSERT INTO app_case (number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
-                 applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
-                 submitted_at, submitted_date, idempotency_key, last_event_seq, last_event_hash, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $19)",
-            )
-            .bind(&number)
-            .bind(c.query_code)
-            .bind(&c.item.code)
-            .bind(version)
-            .bind(&c.item.name)
-            .bind(&c.item.handling_department)
-            .bind(if c.applicant.kind == ApplicantKind::Organisation { "organisation" } else { "person" })
-            .bind(&c.applicant.name)
-            .bind(&c.applicant.id_number)
-            .bind(&c.applicant.phone)
-            .bind(&c.applicant.address)
-            .bind(c.applicant_user_id)
-            .bind(c.channel.code())
-            .bind(c.agent)
-            .bind(c.service_point_id)
-            .bind(c.first_clerk)
-            .bind(serde_json::to_string(c.form).expect("form serialises"))
-            .bind(CaseState::Submitted.code())
-            .bind(at)
-            .bind(&day)
-            .bind(c.idempotency_key)
-            .bind("")
-            .execute(&mut *tx)
-            .await?;
-            // The case row exists before its first event (the event references it); then it
-            // points at that event.
-            let hash = append_event!(tx, &number, 1, crate::audit::GENESIS_HASH, actor, "submit", "", CaseState::Submitted.code(), "", version, detail).await?;
-            sqlx::query("UPDATE app_case SET last_event_hash = $1 WHERE number = $2").bind(&hash).bind(&number).execute(&mut *tx).await?;
-            for (requirement, id, source) in &attached {
-                sqlx::query("INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&number)
-                    .bind(requirement)
-                    .bind(id)
-                    .bind(*source)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            let _ = backend;
-            Ok(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true })
-        })
+        }
     }
 
     /// A case.
@@ -890,77 +1011,149 @@ impl Store {
 
     /// Runs a command on a case in one transaction: load the case file, let the core decide,
     /// write state, events (hash-chained), tasks, inspections and materials. Returns the case after.
+    ///
+    /// On SQLite the command joins the group commit: it runs under a savepoint in the batch's
+    /// transaction and is answered after the batch's one durable commit.
     pub async fn run_command(&self, number: &str, command: &Command, cx: &CommandContext<'_>) -> Result<CaseRecord, CommandError> {
-        let backend = self.backend();
-        with_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
-            let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1{lock}"));
-            let Some(row) = sqlx::query(sql).bind(number).fetch_optional(&mut *tx).await? else {
-                return Err(StoreError::NotFound(format!("case {number}")).into());
-            };
-            let case: CaseRecord = case_from_row!(row);
-            let spec_json: String = sqlx::query_scalar("SELECT spec FROM item_version WHERE code = $1 AND version = $2")
-                .bind(&case.item_code)
-                .bind(i64::from(case.item_version))
-                .fetch_one(&mut *tx)
-                .await?;
-            let item: ItemSpec = serde_json::from_str(&spec_json).map_err(|e| StoreError::Corrupt(format!("item {}", case.item_code), e.to_string()))?;
-            let tasks: Vec<(i64, String, String, String, i64)> =
-                sqlx::query_as("SELECT id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' ORDER BY id")
-                    .bind(number)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let provided: Vec<String> = sqlx::query_scalar("SELECT requirement FROM case_material WHERE case_number = $1")
-                .bind(number)
-                .fetch_all(&mut *tx)
-                .await?;
-            let inspections: Vec<(i64, String)> = sqlx::query_as("SELECT id, state FROM inspection WHERE case_number = $1")
-                .bind(number)
-                .fetch_all(&mut *tx)
-                .await?;
-            let open_inspection = inspections.iter().find(|(_, s)| s == "open").map(|(id, _)| *id);
-            let inspections_done = inspections.iter().filter(|(_, s)| s == "done").count() as u32;
-            let may_decide = if matches!(command, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. }) {
-                let n: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
-                     AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)",
+        match &*self.db {
+            Db::Sqlite { group, .. } => {
+                let job = OwnedCommand {
+                    number: number.to_string(),
+                    command: command.clone(),
+                    actor: cx.actor.clone(),
+                    role: cx.role,
+                    user_id: cx.user_id,
+                    department: cx.department.map(String::from),
+                    today: cx.today,
+                    calendar: cx.calendar.clone(),
+                    specs: self.specs.clone(),
+                };
+                let (answer, answered) = tokio::sync::oneshot::channel::<Result<(), CommandError>>();
+                let work: crate::group::Job = Box::new(move |conn| {
+                    Box::pin(async move {
+                        let j = job;
+                        let result = command_in_tx!(
+                            conn,
+                            Backend::Sqlite,
+                            &j.specs,
+                            &j.number,
+                            &j.command,
+                            &j.actor,
+                            j.role,
+                            j.user_id,
+                            j.department.as_deref(),
+                            j.today,
+                            &j.calendar
+                        )
+                        .await;
+                        let keep = result.is_ok();
+                        let reply: crate::group::Reply = Box::new(move |commit| {
+                            let _ = answer.send(match commit {
+                                Ok(()) => result,
+                                Err(e) => Err(StoreError::Unavailable(e).into()),
+                            });
+                        });
+                        (keep, reply)
+                    })
+                });
+                group.submit(work).await.map_err(StoreError::Unavailable)?;
+                answered.await.map_err(|_| StoreError::Unavailable("the command was not committed".into()))??;
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                command_in_tx!(
+                    &mut *tx,
+                    Backend::Postgres,
+                    &self.specs,
+                    number,
+                    command,
+                    cx.actor,
+                    cx.role,
+                    cx.user_id,
+                    cx.department,
+                    cx.today,
+                    &cx.calendar
                 )
-                .bind(cx.user_id)
-                .bind(&case.handling_department)
-                .bind(cx.today.to_string())
-                .fetch_one(&mut *tx)
                 .await?;
-                n > 0
-            } else {
-                false
-            };
-            let file = CaseFile {
-                clock: case.clock.clone(),
-                warning: case.warning_level,
-                state: case.state,
-                commitment_signed: case.form.get("commitment").and_then(|v| v.as_bool()).unwrap_or(false),
-                item,
-                provided,
-                deficiencies: case.deficiencies.clone(),
-                correction_rounds: case.correction_rounds,
-                open_tasks: tasks
-                    .into_iter()
-                    .map(|(id, kind, name, department, seq)| OpenTask { id, kind: task_kind(&kind), name, department, seq: u32::try_from(seq).unwrap_or(0) })
-                    .collect(),
-                opinion_tasks_opened: case.opinion_tasks,
-                open_inspection,
-                inspections_done,
-            };
-            let time = crate::time::beijing(cx.actor.at).time();
-            let ctx = Context { role: cx.role, today: cx.today, time, calendar: cx.calendar, may_decide, department: cx.department };
-            let change = execute(&file, command, &ctx)?;
-            let clock = clock_columns(&change, case.warning_level, cx.calendar, cx.today)?;
-            write_change!(tx, &case, &change, cx.actor, clock.as_ref());
-            tx.commit().await?;
-        });
+                tx.commit().await?;
+            }
+        }
         Ok(self.case(number).await?.ok_or_else(|| StoreError::NotFound(format!("case {number}")))?)
     }
+}
+
+/// An application with everything it needs, owned, for the group committer.
+struct OwnedNewCase {
+    item: ItemSpec,
+    item_version: u32,
+    applicant: Applicant,
+    applicant_user_id: Option<i64>,
+    channel: Channel,
+    agent: String,
+    service_point_id: Option<i64>,
+    first_clerk: String,
+    form: serde_json::Value,
+    materials: Vec<Attachment>,
+    idempotency_key: Option<String>,
+    query_code: String,
+    region_code: String,
+    today: jiff::civil::Date,
+    any_material: bool,
+}
+
+impl OwnedNewCase {
+    fn of(c: &NewCase<'_>) -> OwnedNewCase {
+        OwnedNewCase {
+            item: c.item.clone(),
+            item_version: c.item_version,
+            applicant: c.applicant.clone(),
+            applicant_user_id: c.applicant_user_id,
+            channel: c.channel,
+            agent: c.agent.to_string(),
+            service_point_id: c.service_point_id,
+            first_clerk: c.first_clerk.to_string(),
+            form: c.form.clone(),
+            materials: c.materials.to_vec(),
+            idempotency_key: c.idempotency_key.map(String::from),
+            query_code: c.query_code.to_string(),
+            region_code: c.region_code.to_string(),
+            today: c.today,
+            any_material: c.any_material,
+        }
+    }
+
+    fn borrow(&self) -> NewCase<'_> {
+        NewCase {
+            item: &self.item,
+            item_version: self.item_version,
+            applicant: &self.applicant,
+            applicant_user_id: self.applicant_user_id,
+            channel: self.channel,
+            agent: &self.agent,
+            service_point_id: self.service_point_id,
+            first_clerk: &self.first_clerk,
+            form: &self.form,
+            materials: &self.materials,
+            idempotency_key: self.idempotency_key.as_deref(),
+            query_code: &self.query_code,
+            region_code: &self.region_code,
+            today: self.today,
+            any_material: self.any_material,
+        }
+    }
+}
+
+/// A command with everything it needs, owned, for the group committer.
+struct OwnedCommand {
+    number: String,
+    command: Command,
+    actor: Actor,
+    role: Role,
+    user_id: i64,
+    department: Option<String>,
+    today: jiff::civil::Date,
+    calendar: std::sync::Arc<Calendar>,
+    specs: crate::SpecCache,
 }
 
 /// The case columns that follow from its clock.

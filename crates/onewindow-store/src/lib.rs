@@ -48,6 +48,7 @@ mod calendar;
 mod cases;
 mod cases_read;
 mod catalogue;
+mod group;
 mod migrate;
 mod org;
 mod supervision;
@@ -85,14 +86,19 @@ impl Backend {
 }
 
 pub(crate) enum Db {
-    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Sqlite { writer: SqlitePool, reader: SqlitePool, group: group::GroupCommitter },
     Postgres(PgPool),
 }
+
+/// Item versions never change once saved: their parsed specs are kept here.
+pub(crate) type SpecCache =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, u32), std::sync::Arc<onewindow_core::catalogue::ItemSpec>>>>;
 
 /// The database. Cheap to clone (pools are shared).
 #[derive(Clone)]
 pub struct Store {
     db: std::sync::Arc<Db>,
+    specs: SpecCache,
 }
 
 /// Who did something, in which role, and when: recorded with every change.
@@ -135,6 +141,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A batch of commands could not be committed, or the writer stopped.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Result of store operations.
@@ -157,11 +166,14 @@ impl Store {
         // One writer connection: SQLite takes one writer at a time anyway, and a single
         // connection avoids busy-waiting between our own writers.
         let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
-        let store = Store { db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader: writer }) };
+        let group = group::GroupCommitter::spawn(writer.clone());
+        let store = Store {
+            db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader: writer.clone(), group: group.clone() }),
+            specs: SpecCache::default(),
+        };
         store.migrate().await?;
         let reader = SqlitePoolOptions::new().max_connections(SQLITE_READERS_MAX).connect_with(options.read_only(true)).await?;
-        let Db::Sqlite { writer, .. } = &*store.db else { unreachable!("just built as SQLite") };
-        Ok(Store { db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader }) })
+        Ok(Store { db: std::sync::Arc::new(Db::Sqlite { writer, reader, group }), specs: SpecCache::default() })
     }
 
     /// Connects to PostgreSQL at `url` and runs migrations.
@@ -169,7 +181,7 @@ impl Store {
         let options = PgConnectOptions::from_str(url)?;
         let pool =
             PgPoolOptions::new().max_connections(PG_CONNECTIONS_MAX).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
-        let store = Store { db: std::sync::Arc::new(Db::Postgres(pool)) };
+        let store = Store { db: std::sync::Arc::new(Db::Postgres(pool)), specs: SpecCache::default() };
         store.migrate().await?;
         Ok(store)
     }
@@ -193,7 +205,7 @@ impl Store {
     /// Connections currently open and idle, for the metrics endpoint.
     pub fn pool_stats(&self) -> (u32, usize) {
         match &*self.db {
-            Db::Sqlite { writer, reader } => (writer.size() + reader.size(), writer.num_idle() + reader.num_idle()),
+            Db::Sqlite { writer, reader, .. } => (writer.size() + reader.size(), writer.num_idle() + reader.num_idle()),
             Db::Postgres(pool) => (pool.size(), pool.num_idle()),
         }
     }
@@ -201,7 +213,7 @@ impl Store {
     /// Closes every connection (at shutdown, after in-flight requests finished).
     pub async fn close(&self) {
         match &*self.db {
-            Db::Sqlite { writer, reader } => {
+            Db::Sqlite { writer, reader, .. } => {
                 reader.close().await;
                 writer.close().await;
             }

@@ -186,7 +186,7 @@ async fn store_lifecycle(
     item: &onewindow_store::StoredItem,
     materials: &[Attachment],
     timings: &Timings,
-    calendar: &Calendar,
+    calendar: &Arc<Calendar>,
     ids: [i64; 3],
 ) -> anyhow::Result<()> {
     let now = jiff::Timestamp::now();
@@ -218,7 +218,7 @@ async fn store_lifecycle(
         let number = number.clone();
         async move {
             let a = actor(who.0, who.1.code());
-            let cx = CommandContext { actor: &a, role: who.1, user_id: who.2, department: Some("spj"), today, calendar };
+            let cx = CommandContext { actor: &a, role: who.1, user_id: who.2, department: Some("spj"), today, calendar: calendar.clone() };
             timed(timings, what, async { Ok(store.run_command(&number, &command, &cx).await?) }).await
         }
     };

@@ -657,7 +657,7 @@ pub async fn run_command(
         user_id: user.user.id,
         department: user.user.department_code.as_deref(),
         today: state.clock.today(),
-        calendar: &state.calendar.get(),
+        calendar: state.calendar.get(),
     };
     let after = state.store.run_command(number, command, &cx).await?;
     tracing::info!(case_number = %number, state = after.state.code(), "Case {number} is now {}", after.state.code());
