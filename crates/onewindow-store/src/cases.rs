@@ -769,7 +769,7 @@ macro_rules! command_in_tx {
                 inspections_done,
             };
             let time = crate::time::beijing($actor.at).time();
-            let ctx = Context { role: $role, today: $today, time, calendar: calendar, may_decide, department: $department };
+            let ctx = Context { role: $role, today: $today, time, calendar, may_decide, department: $department };
             let change = execute(&file, $command, &ctx)?;
             let clock = clock_columns(&change, case.warning_level, calendar, $today)?;
             write_change!($conn, &case, &change, $actor, clock.as_ref());
