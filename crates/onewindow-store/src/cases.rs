@@ -690,7 +690,7 @@ macro_rules! write_change {
 /// backend): load the case file, let the core decide, write the change. Evaluates to a future of
 /// `Result<(), CommandError>`.
 macro_rules! command_in_tx {
-    ($conn:expr, $backend:expr, $specs:expr, $number:expr, $command:expr, $actor:expr, $role:expr, $user_id:expr, $department:expr, $today:expr, $calendar:expr) => {
+    ($conn:expr, $wrote:expr, $backend:expr, $specs:expr, $number:expr, $command:expr, $actor:expr, $role:expr, $user_id:expr, $department:expr, $today:expr, $calendar:expr) => {
         async {
             let specs: &crate::SpecCache = $specs;
             let calendar: &Calendar = $calendar;
@@ -698,7 +698,7 @@ macro_rules! command_in_tx {
             let lock = if $backend == Backend::Postgres { " FOR UPDATE" } else { "" };
             let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1{lock}"));
             let Some(row) = sqlx::query(sql).bind($number).fetch_optional(&mut *$conn).await? else {
-                return Err(StoreError::NotFound(format!("case {}", $number)).into());
+                return Err(StoreError::NotFound(format!("办件 {}", $number)).into());
             };
             let case: CaseRecord = case_from_row!(row);
             // Item versions never change: parse each once.
@@ -718,17 +718,26 @@ macro_rules! command_in_tx {
                     spec
                 }
             };
-            let tasks: Vec<(i64, String, String, String, i64)> =
-                sqlx::query_as("SELECT id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' ORDER BY id")
-                    .bind($number)
-                    .fetch_all(&mut *$conn)
-                    .await?;
-            let provided: Vec<String> = sqlx::query_scalar("SELECT requirement FROM case_material WHERE case_number = $1")
-                .bind($number)
-                .fetch_all(&mut *$conn)
-                .await?;
-            let inspections: Vec<(i64, String)> =
-                sqlx::query_as("SELECT id, state FROM inspection WHERE case_number = $1").bind($number).fetch_all(&mut *$conn).await?;
+            // Open tasks, materials given and inspections, in one statement.
+            let rows: Vec<(String, i64, String, String, String, i64)> = sqlx::query_as(
+                "SELECT 't', id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' \
+                 UNION ALL SELECT 'm', CAST(0 AS BIGINT), requirement, '', '', CAST(0 AS BIGINT) FROM case_material WHERE case_number = $1 \
+                 UNION ALL SELECT 'i', id, state, '', '', CAST(0 AS BIGINT) FROM inspection WHERE case_number = $1 \
+                 ORDER BY 1, 2",
+            )
+            .bind($number)
+            .fetch_all(&mut *$conn)
+            .await?;
+            let mut tasks: Vec<(i64, String, String, String, i64)> = Vec::new();
+            let mut provided: Vec<String> = Vec::new();
+            let mut inspections: Vec<(i64, String)> = Vec::new();
+            for (what, id, a, b, c, seq) in rows {
+                match what.as_str() {
+                    "t" => tasks.push((id, a, b, c, seq)),
+                    "m" => provided.push(a),
+                    _ => inspections.push((id, a)),
+                }
+            }
             let open_inspection = inspections.iter().find(|(_, s)| s == "open").map(|(id, _)| *id);
             let inspections_done = inspections.iter().filter(|(_, s)| s == "done").count() as u32;
             let may_decide = if matches!($command, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. }) {
@@ -772,6 +781,7 @@ macro_rules! command_in_tx {
             let ctx = Context { role: $role, today: $today, time, calendar, may_decide, department: $department };
             let change = execute(&file, $command, &ctx)?;
             let clock = clock_columns(&change, case.warning_level, calendar, $today)?;
+            *$wrote = true;
             write_change!($conn, &case, &change, $actor, clock.as_ref());
             Ok::<(), CommandError>(())
         }
@@ -781,7 +791,7 @@ macro_rules! command_in_tx {
 /// Stores an application inside an open transaction on `$conn`; evaluates to a future of
 /// `Result<Submitted>`.
 macro_rules! submit_in_tx {
-    ($conn:expr, $case:expr, $actor:expr) => {
+    ($conn:expr, $wrote:expr, $case:expr, $actor:expr) => {
         async {
             let c: &NewCase<'_> = $case;
             let actor: &Actor = $actor;
@@ -798,6 +808,21 @@ macro_rules! submit_in_tx {
                 }
             }
             let day = c.today.to_string();
+            // Materials: the caller's own uploads (a window clerk may attach any). Checked before
+            // anything is written, so that a refusal leaves nothing to undo.
+            for a in c.materials {
+                let owner: Option<(i64, Option<String>)> = sqlx::query_as("SELECT uploaded_by, owner_id_number FROM material WHERE id = $1")
+                    .bind(a.material_id)
+                    .fetch_optional(&mut *$conn)
+                    .await?;
+                match owner {
+                    Some((uploader, owner)) if (c.any_material || Some(uploader) == c.applicant_user_id)
+                        && owner.as_deref().is_none_or(|o| o == c.applicant.id_number) => {}
+                    _ => return Err(StoreError::Rejected(format!("材料{}不存在或不属于该申请人", a.material_id))),
+                }
+            }
+            *$wrote = true;
+            // The day's sequence row is locked from here to the commit (on PostgreSQL): late, briefly.
             let seq: i64 = sqlx::query_scalar(
                 "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
                  ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
@@ -809,18 +834,9 @@ macro_rules! submit_in_tx {
             let number = CaseNumber::new(c.region_code, c.today, u32::try_from(seq).unwrap_or(u32::MAX))
                 .map_err(|e| StoreError::Rejected(format!("办件编号无法生成：{e}")))?
                 .to_string();
-            // Materials: the caller's own uploads (a window clerk may attach any), owned by the applicant from now on.
+            // The materials belong to the applicant from now on.
             let mut attached: Vec<(String, i64, &str)> = Vec::new();
             for a in c.materials {
-                let owner: Option<(i64, Option<String>)> = sqlx::query_as("SELECT uploaded_by, owner_id_number FROM material WHERE id = $1")
-                    .bind(a.material_id)
-                    .fetch_optional(&mut *$conn)
-                    .await?;
-                match owner {
-                    Some((uploader, owner)) if (c.any_material || Some(uploader) == c.applicant_user_id)
-                        && owner.as_deref().is_none_or(|o| o == c.applicant.id_number) => {}
-                    _ => return Err(StoreError::Rejected(format!("材料{}不存在或不属于该申请人", a.material_id))),
-                }
                 sqlx::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
                     .bind(&c.applicant.id_number)
                     .bind(a.material_id)
@@ -974,15 +990,16 @@ impl Store {
                     Box::pin(async move {
                         let (owned, actor) = (owned, actor);
                         let c = owned.borrow();
-                        let result = submit_in_tx!(conn, &c, &actor).await;
-                        let keep = result.is_ok();
+                        let mut wrote = false;
+                        let result = submit_in_tx!(conn, &mut wrote, &c, &actor).await;
+                        let outcome = crate::group::Outcome::of(&result, wrote);
                         let reply: crate::group::Reply = Box::new(move |commit| {
                             let _ = answer.send(match commit {
                                 Ok(()) => result,
                                 Err(e) => Err(StoreError::Unavailable(e)),
                             });
                         });
-                        (keep, reply)
+                        (outcome, reply)
                     })
                 });
                 group.submit(work).await.map_err(StoreError::Unavailable)?;
@@ -990,7 +1007,7 @@ impl Store {
             }
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                let submitted = submit_in_tx!(&mut *tx, c, actor).await?;
+                let submitted = submit_in_tx!(&mut *tx, &mut false, c, actor).await?;
                 tx.commit().await?;
                 Ok(submitted)
             }
@@ -1032,8 +1049,10 @@ impl Store {
                 let work: crate::group::Job = Box::new(move |conn| {
                     Box::pin(async move {
                         let j = job;
+                        let mut wrote = false;
                         let result = command_in_tx!(
                             conn,
+                            &mut wrote,
                             Backend::Sqlite,
                             &j.specs,
                             &j.number,
@@ -1046,14 +1065,14 @@ impl Store {
                             &j.calendar
                         )
                         .await;
-                        let keep = result.is_ok();
+                        let outcome = crate::group::Outcome::of(&result, wrote);
                         let reply: crate::group::Reply = Box::new(move |commit| {
                             let _ = answer.send(match commit {
                                 Ok(()) => result,
                                 Err(e) => Err(StoreError::Unavailable(e).into()),
                             });
                         });
-                        (keep, reply)
+                        (outcome, reply)
                     })
                 });
                 group.submit(work).await.map_err(StoreError::Unavailable)?;
@@ -1063,6 +1082,7 @@ impl Store {
                 let mut tx = pool.begin().await?;
                 command_in_tx!(
                     &mut *tx,
+                    &mut false,
                     Backend::Postgres,
                     &self.specs,
                     number,

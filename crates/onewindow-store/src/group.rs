@@ -1,8 +1,12 @@
 //! Group commit for SQLite: case commands and submissions wait in a queue; one task takes every
-//! command waiting (up to [`BATCH_MAX`]), runs each under its own savepoint in one transaction,
-//! commits once (one fsync for the batch) and only then answers each caller. A command that
-//! fails rolls back to its savepoint and leaves the others alone. Nothing is acknowledged before
-//! the commit is durable, so a crash loses only unanswered work.
+//! command waiting (up to [`BATCH_MAX`]), runs them one after the other in one transaction,
+//! commits once (one fsync for the batch) and only then answers each caller. Nothing is
+//! acknowledged before the commit is durable, so a crash loses only unanswered work.
+//!
+//! A command refused by the rules has written nothing (the core decides before the store
+//! writes), so it leaves the batch alone. A command whose writes fail (a disk or constraint
+//! error) breaks the batch: it is rolled back, the commands already run in it are answered with
+//! an error (their callers retry with the same idempotency key), and the rest run in a new one.
 
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqlitePool;
@@ -18,9 +22,32 @@ const QUEUE_MAX: usize = 4096;
 /// the commit failed.
 pub(crate) type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 
-/// Work on the writer connection inside the batch's transaction: returns whether to keep its
-/// writes, and how to answer the caller after the commit.
-pub(crate) type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> Pin<Box<dyn Future<Output = (bool, Reply)> + Send + 'c>> + Send>;
+/// How a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Its writes are part of the batch.
+    Done,
+    /// Refused before writing anything.
+    Refused,
+    /// Failed after writing: the batch's transaction must be rolled back.
+    Broken,
+}
+
+impl Outcome {
+    /// The outcome of a job from its result and whether it had started writing.
+    pub(crate) fn of<T, E>(result: &Result<T, E>, wrote: bool) -> Outcome {
+        match (result.is_ok(), wrote) {
+            (true, _) => Outcome::Done,
+            (false, false) => Outcome::Refused,
+            (false, true) => Outcome::Broken,
+        }
+    }
+}
+
+/// Work on the writer connection inside the batch's transaction: how it ended, and how to
+/// answer the caller once the commit is known.
+pub(crate) type Job =
+    Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> Pin<Box<dyn Future<Output = (Outcome, Reply)> + Send + 'c>> + Send>;
 
 /// The queue into the committer. Dropping a job unanswered (e.g. when the database is gone)
 /// closes its caller's reply channel.
@@ -67,23 +94,21 @@ async fn run_batch(writer: &SqlitePool, batch: Vec<Job>) {
     }
     let mut replies: Vec<Reply> = Vec::with_capacity(size);
     for job in batch {
-        if let Err(e) = sqlx::query("SAVEPOINT command").execute(&mut *conn).await {
-            tracing::error!(error = %e, "Cannot set a savepoint");
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        let (outcome, reply) = job(&mut conn).await;
+        if outcome != Outcome::Broken {
+            replies.push(reply);
+            continue;
+        }
+        tracing::error!(size, "A command failed while writing; its batch is rolled back");
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        reply(Err("写入失败，请重试 (the write failed; retry)".into()));
+        for r in replies.drain(..) {
+            r(Err("同批提交失败，请重试 (rolled back with a failed command; retry)".into()));
+        }
+        if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+            tracing::error!(error = %e, "Cannot begin a transaction; the rest of the batch is refused");
             return;
         }
-        let (keep, reply) = job(&mut conn).await;
-        let end = if keep { "RELEASE command" } else { "ROLLBACK TO command; RELEASE command" };
-        if let Err(e) = sqlx::raw_sql(end).execute(&mut *conn).await {
-            tracing::error!(error = %e, "Cannot end a savepoint; the batch is rolled back");
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            reply(Err(e.to_string()));
-            for r in replies {
-                r(Err(e.to_string()));
-            }
-            return;
-        }
-        replies.push(reply);
     }
     let commit = sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(|e| e.to_string());
     if let Err(e) = &commit {
