@@ -60,17 +60,22 @@ impl GroupCommitter {
     /// Starts the committer over the writer pool (one connection, acquired per batch so that
     /// other writes take turns with it).
     pub(crate) fn spawn(writer: SqlitePool) -> GroupCommitter {
-        let (queue, mut jobs) = mpsc::channel::<Job>(QUEUE_MAX);
+        let (queue, jobs) = mpsc::channel::<Job>(QUEUE_MAX);
+        let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(jobs));
+        // A panic inside a command must not stop every later write: the loop is restarted, and
+        // the transaction the panic left open is rolled back (its callers were never answered).
         tokio::spawn(async move {
-            while let Some(first) = jobs.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH_MAX {
-                    match jobs.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
+            loop {
+                match tokio::spawn(commit_loop(writer.clone(), jobs.clone())).await {
+                    Ok(()) => return,
+                    Err(e) if e.is_panic() => {
+                        tracing::error!("A command panicked in the group committer; its batch is rolled back and the committer restarts");
+                        if let Ok(mut conn) = writer.acquire().await {
+                            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                        }
                     }
+                    Err(_) => return,
                 }
-                run_batch(&writer, batch).await;
             }
         });
         GroupCommitter { queue }
@@ -79,6 +84,20 @@ impl GroupCommitter {
     /// Queues a job; errs when the committer has stopped.
     pub(crate) async fn submit(&self, job: Job) -> Result<(), String> {
         self.queue.send(job).await.map_err(|_| "the database writer has stopped".to_string())
+    }
+}
+
+async fn commit_loop(writer: SqlitePool, jobs: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+    let mut jobs = jobs.lock().await;
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH_MAX {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&writer, batch).await;
     }
 }
 
