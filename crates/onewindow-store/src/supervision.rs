@@ -90,6 +90,9 @@ pub struct SupervisedCase {
     pub extended_days: i64,
     /// The open pause's kind and reason, when paused.
     pub pause: Option<(String, String, String)>,
+    /// The clock itself (for remaining days in lists).
+    #[serde(skip)]
+    pub clock: Option<onewindow_core::case::clock::CaseClock>,
 }
 
 /// Filters of the supervision lists.
@@ -143,9 +146,8 @@ fn supervised(row: SupervisedRow) -> SupervisedCase {
         extended_days,
         clock,
     ) = row;
-    let pause = clock
-        .and_then(|c| serde_json::from_str::<onewindow_core::case::clock::CaseClock>(&c).ok())
-        .and_then(|c| c.open_pause().map(|p| (p.kind.code().to_string(), p.reason.clone(), p.from.to_string())));
+    let clock = clock.and_then(|c| serde_json::from_str::<onewindow_core::case::clock::CaseClock>(&c).ok());
+    let pause = clock.as_ref().and_then(|c| c.open_pause().map(|p| (p.kind.code().to_string(), p.reason.clone(), p.from.to_string())));
     SupervisedCase {
         number,
         item_name,
@@ -159,6 +161,7 @@ fn supervised(row: SupervisedRow) -> SupervisedCase {
         clock_state: clock_state.unwrap_or_default(),
         extended_days,
         pause,
+        clock,
     }
 }
 

@@ -103,19 +103,9 @@ async fn dashboard_page(
     };
     let calendar = state.calendar.get();
     let today = state.clock.today();
-    let clocks: BTreeMap<String, Option<onewindow_core::case::clock::CaseClock>> = {
-        let mut m = BTreeMap::new();
-        for c in warned.iter().chain(&paused).chain(&extended) {
-            if !m.contains_key(&c.number) {
-                let clock = state.store.case(&c.number).await.ok().flatten().and_then(|r| r.clock);
-                m.insert(c.number.clone(), clock);
-            }
-        }
-        m
-    };
     let row = |c: SupervisedCase| Row {
         department: snap.department_name(&c.department).to_string(),
-        badge: badge(clocks.get(&c.number).and_then(|k| k.as_ref()), &calendar, today),
+        badge: badge(c.clock.as_ref(), &calendar, today),
         pause_label: c.pause.as_ref().and_then(|(k, _, _)| PauseKind::parse(k)).map(|k| k.label_zh().to_string()).unwrap_or_default(),
         c,
     };
