@@ -373,6 +373,12 @@ impl From<sqlx::Error> for CommandError {
     }
 }
 
+impl From<rusqlite::Error> for CommandError {
+    fn from(e: rusqlite::Error) -> Self {
+        CommandError::Store(StoreError::Sqlite(e))
+    }
+}
+
 /// Who runs a command and with which facts.
 pub struct CommandContext<'a> {
     /// Actor (username, role, instant).
@@ -499,7 +505,7 @@ macro_rules! append_event {
             let seq: i64 = $seq;
             let detail: String = serde_json::to_string(&$detail).expect("detail serialises");
             let hash = event_hash($prev, $number, seq, at, &actor.username, &actor.role, $action, $from, $to, $reason, $version, &detail);
-            sqlx::query(
+            db::query(
                 "INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
@@ -518,7 +524,7 @@ macro_rules! append_event {
             .bind(&hash)
             .execute(&mut *$tx)
             .await?;
-            Ok::<String, sqlx::Error>(hash)
+            Ok::<String, StoreError>(hash)
         }
     };
 }
@@ -548,7 +554,7 @@ macro_rules! write_change {
             Some((o, r, b)) => (Some(if *o == onewindow_core::case::Outcome::Approved { "approved" } else { "denied" }), r.as_str(), b.as_str()),
             None => (None, "", ""),
         };
-        let n = sqlx::query(
+        let n = db::query(
             "UPDATE app_case SET state = $2, last_event_seq = $3, last_event_hash = $4, updated_at = $5, \
              accepted_at = CASE WHEN $6 THEN $5 ELSE accepted_at END, accepted_by = CASE WHEN $6 THEN $7 ELSE accepted_by END, \
              due_date = COALESCE($8, due_date), \
@@ -600,7 +606,7 @@ macro_rules! write_change {
             return Err(StoreError::Stale(format!("case {} changed while the command ran", case.number)).into());
         }
         if let Some((id, opinion, comment)) = &change.done_task {
-            sqlx::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1 AND state = 'open'")
+            db::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1 AND state = 'open'")
                 .bind(id)
                 .bind(if *opinion == onewindow_core::case::Opinion::Approve { "approve" } else { "reject" })
                 .bind(comment)
@@ -611,19 +617,19 @@ macro_rules! write_change {
         }
         if closed {
             // A refused, withdrawn or closed case leaves nothing open but its later check.
-            sqlx::query("UPDATE task SET state = 'cancelled', completed_at = $2 WHERE case_number = $1 AND state = 'open' AND kind <> 'post_check'")
+            db::query("UPDATE task SET state = 'cancelled', completed_at = $2 WHERE case_number = $1 AND state = 'open' AND kind <> 'post_check'")
                 .bind(&case.number)
                 .bind(at)
                 .execute(&mut *$tx)
                 .await?;
-            sqlx::query("UPDATE inspection SET state = 'cancelled', completed_at = $2 WHERE case_number = $1 AND state = 'open'")
+            db::query("UPDATE inspection SET state = 'cancelled', completed_at = $2 WHERE case_number = $1 AND state = 'open'")
                 .bind(&case.number)
                 .bind(at)
                 .execute(&mut *$tx)
                 .await?;
         }
         for t in &change.new_tasks {
-            sqlx::query("INSERT INTO task (case_number, kind, name, department, seq, state, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6)")
+            db::query("INSERT INTO task (case_number, kind, name, department, seq, state, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6)")
                 .bind(&case.number)
                 .bind(task_kind_code(t.kind))
                 .bind(&t.name)
@@ -634,7 +640,7 @@ macro_rules! write_change {
                 .await?;
         }
         if let Some((kind, departments, note)) = &change.new_inspection {
-            sqlx::query("INSERT INTO inspection (case_number, kind, departments, note, state, ordered_by, ordered_at) VALUES ($1, $2, $3, $4, 'open', $5, $6)")
+            db::query("INSERT INTO inspection (case_number, kind, departments, note, state, ordered_by, ordered_at) VALUES ($1, $2, $3, $4, 'open', $5, $6)")
                 .bind(&case.number)
                 .bind(serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
                 .bind(serde_json::to_string(departments).expect("plain data"))
@@ -645,7 +651,7 @@ macro_rules! write_change {
                 .await?;
         }
         if let Some((id, findings, passed, photos)) = &change.done_inspection {
-            sqlx::query("UPDATE inspection SET state = 'done', findings = $2, passed = $3, photos = $4, completed_by = $5, completed_at = $6 WHERE id = $1")
+            db::query("UPDATE inspection SET state = 'done', findings = $2, passed = $3, photos = $4, completed_by = $5, completed_at = $6 WHERE id = $1")
                 .bind(id)
                 .bind(findings)
                 .bind(*passed)
@@ -656,12 +662,12 @@ macro_rules! write_change {
                 .await?;
         }
         for a in &change.attach {
-            sqlx::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
+            db::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
                 .bind(&case.applicant.id_number)
                 .bind(a.material_id)
                 .execute(&mut *$tx)
                 .await?;
-            sqlx::query(
+            db::query(
                 "INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, 'uploaded', $4) \
                  ON CONFLICT (case_number, requirement) DO UPDATE SET material_id = excluded.material_id, source = 'uploaded', attached_at = excluded.attached_at",
             )
@@ -674,7 +680,7 @@ macro_rules! write_change {
         }
         if accepted {
             // The clerk checked the materials at the window: they are verified from now on.
-            sqlx::query(
+            db::query(
                 "UPDATE material SET verified_by = $1, verified_at = $2 WHERE verified_at IS NULL AND id IN (SELECT material_id FROM case_material WHERE case_number = $3)",
             )
             .bind(&actor.username)
@@ -688,16 +694,17 @@ macro_rules! write_change {
 
 /// Runs a command inside an open transaction on `$conn` (a `&mut` connection of either
 /// backend): load the case file, let the core decide, write the change. Evaluates to a future of
-/// `Result<(), CommandError>`.
+/// `Result<CaseRecord, CommandError>` with the case after the change. Expects the module `db` in
+/// scope at the call site: `sqlx` for a sqlx connection, `crate::lite` for the SQLite committer's.
 macro_rules! command_in_tx {
-    ($conn:expr, $wrote:expr, $backend:expr, $specs:expr, $number:expr, $command:expr, $actor:expr, $role:expr, $user_id:expr, $department:expr, $today:expr, $calendar:expr) => {
+    ($conn:expr, $backend:expr, $specs:expr, $number:expr, $command:expr, $actor:expr, $role:expr, $user_id:expr, $department:expr, $today:expr, $calendar:expr) => {
         async {
             let specs: &crate::SpecCache = $specs;
             let calendar: &Calendar = $calendar;
 
             let lock = if $backend == Backend::Postgres { " FOR UPDATE" } else { "" };
             let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1{lock}"));
-            let Some(row) = sqlx::query(sql).bind($number).fetch_optional(&mut *$conn).await? else {
+            let Some(row) = db::query(sql).bind($number).fetch_optional(&mut *$conn).await? else {
                 return Err(StoreError::NotFound(format!("办件 {}", $number)).into());
             };
             let case: CaseRecord = case_from_row!(row);
@@ -707,7 +714,7 @@ macro_rules! command_in_tx {
             let item: ItemSpec = match cached {
                 Some(spec) => (*spec).clone(),
                 None => {
-                    let spec_json: String = sqlx::query_scalar("SELECT spec FROM item_version WHERE code = $1 AND version = $2")
+                    let spec_json: String = db::query_scalar("SELECT spec FROM item_version WHERE code = $1 AND version = $2")
                         .bind(&case.item_code)
                         .bind(i64::from(case.item_version))
                         .fetch_one(&mut *$conn)
@@ -719,7 +726,7 @@ macro_rules! command_in_tx {
                 }
             };
             // Open tasks, materials given and inspections, in one statement.
-            let rows: Vec<(String, i64, String, String, String, i64)> = sqlx::query_as(
+            let rows: Vec<(String, i64, String, String, String, i64)> = db::query_as(
                 "SELECT 't', id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' \
                  UNION ALL SELECT 'm', CAST(0 AS BIGINT), requirement, '', '', CAST(0 AS BIGINT) FROM case_material WHERE case_number = $1 \
                  UNION ALL SELECT 'i', id, state, '', '', CAST(0 AS BIGINT) FROM inspection WHERE case_number = $1 \
@@ -741,7 +748,7 @@ macro_rules! command_in_tx {
             let open_inspection = inspections.iter().find(|(_, s)| s == "open").map(|(id, _)| *id);
             let inspections_done = inspections.iter().filter(|(_, s)| s == "done").count() as u32;
             let may_decide = if matches!($command, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. }) {
-                let n: i64 = sqlx::query_scalar(
+                let n: i64 = db::query_scalar(
                     "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
                      AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)",
                 )
@@ -781,9 +788,11 @@ macro_rules! command_in_tx {
             let ctx = Context { role: $role, today: $today, time, calendar, may_decide, department: $department };
             let change = execute(&file, $command, &ctx)?;
             let clock = clock_columns(&change, case.warning_level, calendar, $today)?;
-            *$wrote = true;
             write_change!($conn, &case, &change, $actor, clock.as_ref());
-            Ok::<(), CommandError>(())
+            // The case as the command left it, read in the same transaction.
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1"));
+            let row = db::query(sql).bind($number).fetch_optional(&mut *$conn).await?.ok_or_else(|| StoreError::NotFound(format!("办件 {}", $number)))?;
+            Ok::<CaseRecord, CommandError>(case_from_row!(row))
         }
     };
 }
@@ -791,14 +800,14 @@ macro_rules! command_in_tx {
 /// Stores an application inside an open transaction on `$conn`; evaluates to a future of
 /// `Result<Submitted>`.
 macro_rules! submit_in_tx {
-    ($conn:expr, $wrote:expr, $case:expr, $actor:expr) => {
+    ($conn:expr, $case:expr, $actor:expr) => {
         async {
             let c: &NewCase<'_> = $case;
             let actor: &Actor = $actor;
 
             if let Some(key) = c.idempotency_key {
                 let found: Option<(String, String, String)> =
-                    sqlx::query_as("SELECT number, query_code, state FROM app_case WHERE idempotency_key = $1")
+                    db::query_as("SELECT number, query_code, state FROM app_case WHERE idempotency_key = $1")
                         .bind(key)
                         .fetch_optional(&mut *$conn)
                         .await?;
@@ -811,7 +820,7 @@ macro_rules! submit_in_tx {
             // Materials: the caller's own uploads (a window clerk may attach any). Checked before
             // anything is written, so that a refusal leaves nothing to undo.
             for a in c.materials {
-                let owner: Option<(i64, Option<String>)> = sqlx::query_as("SELECT uploaded_by, owner_id_number FROM material WHERE id = $1")
+                let owner: Option<(i64, Option<String>)> = db::query_as("SELECT uploaded_by, owner_id_number FROM material WHERE id = $1")
                     .bind(a.material_id)
                     .fetch_optional(&mut *$conn)
                     .await?;
@@ -821,9 +830,8 @@ macro_rules! submit_in_tx {
                     _ => return Err(StoreError::Rejected(format!("材料{}不存在或不属于该申请人", a.material_id))),
                 }
             }
-            *$wrote = true;
             // The day's sequence row is locked from here to the commit (on PostgreSQL): late, briefly.
-            let seq: i64 = sqlx::query_scalar(
+            let seq: i64 = db::query_scalar(
                 "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
                  ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
             )
@@ -837,7 +845,7 @@ macro_rules! submit_in_tx {
             // The materials belong to the applicant from now on.
             let mut attached: Vec<(String, i64, &str)> = Vec::new();
             for a in c.materials {
-                sqlx::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
+                db::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
                     .bind(&c.applicant.id_number)
                     .bind(a.material_id)
                     .execute(&mut *$conn)
@@ -849,7 +857,7 @@ macro_rules! submit_in_tx {
                 if attached.iter().any(|(r, _, _)| r == &m.name) {
                     continue;
                 }
-                let reuse: Option<i64> = sqlx::query_scalar(
+                let reuse: Option<i64> = db::query_scalar(
                     "SELECT id FROM material WHERE owner_id_number = $1 AND kind = $2 AND verified_at IS NOT NULL \
                      AND (valid_until IS NULL OR valid_until >= $3) ORDER BY id DESC LIMIT 1",
                 )
@@ -865,7 +873,7 @@ macro_rules! submit_in_tx {
             let at = time::to_micros(actor.at);
             let version = i64::from(c.item_version);
             let detail = serde_json::json!({"channel": c.channel.code(), "agent": c.agent, "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>()});
-            sqlx::query(
+            db::query(
                 "INSERT INTO app_case (number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
                  applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
                  submitted_at, submitted_date, idempotency_key, last_event_seq, last_event_hash, updated_at) \
@@ -898,9 +906,9 @@ macro_rules! submit_in_tx {
             // The case row exists before its first event (the event references it); then it
             // points at that event.
             let hash = append_event!($conn, &number, 1, crate::audit::GENESIS_HASH, actor, "submit", "", CaseState::Submitted.code(), "", version, detail).await?;
-            sqlx::query("UPDATE app_case SET last_event_hash = $1 WHERE number = $2").bind(&hash).bind(&number).execute(&mut *$conn).await?;
+            db::query("UPDATE app_case SET last_event_hash = $1 WHERE number = $2").bind(&hash).bind(&number).execute(&mut *$conn).await?;
             for (requirement, id, source) in &attached {
-                sqlx::query("INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)")
+                db::query("INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&number)
                     .bind(requirement)
                     .bind(id)
@@ -987,27 +995,25 @@ impl Store {
                 let actor = actor.clone();
                 let (answer, answered) = tokio::sync::oneshot::channel::<Result<Submitted>>();
                 let work: crate::group::Job = Box::new(move |conn| {
-                    Box::pin(async move {
-                        let (owned, actor) = (owned, actor);
-                        let c = owned.borrow();
-                        let mut wrote = false;
-                        let result = submit_in_tx!(conn, &mut wrote, &c, &actor).await;
-                        let outcome = crate::group::Outcome::of(&result, wrote);
-                        let reply: crate::group::Reply = Box::new(move |commit| {
-                            let _ = answer.send(match commit {
-                                Ok(()) => result,
-                                Err(e) => Err(StoreError::Unavailable(e)),
-                            });
+                    use crate::lite as db;
+                    let c = owned.borrow();
+                    let result = db::ready(submit_in_tx!(conn, &c, &actor));
+                    let keep = result.is_ok();
+                    let reply: crate::group::Reply = Box::new(move |commit| {
+                        let _ = answer.send(match commit {
+                            Ok(()) => result,
+                            Err(e) => Err(StoreError::Unavailable(e)),
                         });
-                        (outcome, reply)
-                    })
+                    });
+                    (keep, reply)
                 });
                 group.submit(work).await.map_err(StoreError::Unavailable)?;
                 answered.await.map_err(|_| StoreError::Unavailable("the submission was not committed".into()))?
             }
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                let submitted = submit_in_tx!(&mut *tx, &mut false, c, actor).await?;
+                use sqlx as db;
+                let submitted = submit_in_tx!(&mut *tx, c, actor).await?;
                 tx.commit().await?;
                 Ok(submitted)
             }
@@ -1045,44 +1051,40 @@ impl Store {
                     calendar: cx.calendar.clone(),
                     specs: self.specs.clone(),
                 };
-                let (answer, answered) = tokio::sync::oneshot::channel::<Result<(), CommandError>>();
+                let (answer, answered) = tokio::sync::oneshot::channel::<Result<CaseRecord, CommandError>>();
                 let work: crate::group::Job = Box::new(move |conn| {
-                    Box::pin(async move {
-                        let j = job;
-                        let mut wrote = false;
-                        let result = command_in_tx!(
-                            conn,
-                            &mut wrote,
-                            Backend::Sqlite,
-                            &j.specs,
-                            &j.number,
-                            &j.command,
-                            &j.actor,
-                            j.role,
-                            j.user_id,
-                            j.department.as_deref(),
-                            j.today,
-                            &j.calendar
-                        )
-                        .await;
-                        let outcome = crate::group::Outcome::of(&result, wrote);
-                        let reply: crate::group::Reply = Box::new(move |commit| {
-                            let _ = answer.send(match commit {
-                                Ok(()) => result,
-                                Err(e) => Err(StoreError::Unavailable(e).into()),
-                            });
+                    use crate::lite as db;
+                    let j = job;
+                    let result = db::ready(command_in_tx!(
+                        conn,
+                        Backend::Sqlite,
+                        &j.specs,
+                        &j.number,
+                        &j.command,
+                        &j.actor,
+                        j.role,
+                        j.user_id,
+                        j.department.as_deref(),
+                        j.today,
+                        &j.calendar
+                    ));
+                    let keep = result.is_ok();
+                    let reply: crate::group::Reply = Box::new(move |commit| {
+                        let _ = answer.send(match commit {
+                            Ok(()) => result,
+                            Err(e) => Err(StoreError::Unavailable(e).into()),
                         });
-                        (outcome, reply)
-                    })
+                    });
+                    (keep, reply)
                 });
                 group.submit(work).await.map_err(StoreError::Unavailable)?;
-                answered.await.map_err(|_| StoreError::Unavailable("the command was not committed".into()))??;
+                answered.await.map_err(|_| StoreError::Unavailable("the command was not committed".into()))?
             }
             Db::Postgres(pool) => {
+                use sqlx as db;
                 let mut tx = pool.begin().await?;
-                command_in_tx!(
+                let case = command_in_tx!(
                     &mut *tx,
-                    &mut false,
                     Backend::Postgres,
                     &self.specs,
                     number,
@@ -1096,9 +1098,9 @@ impl Store {
                 )
                 .await?;
                 tx.commit().await?;
+                Ok(case)
             }
         }
-        Ok(self.case(number).await?.ok_or_else(|| StoreError::NotFound(format!("case {number}")))?)
     }
 }
 

@@ -1,17 +1,17 @@
-//! Group commit for SQLite: case commands and submissions wait in a queue; one task takes every
-//! command waiting (up to [`BATCH_MAX`]), runs them one after the other in one transaction,
-//! commits once (one fsync for the batch) and only then answers each caller. Nothing is
-//! acknowledged before the commit is durable, so a crash loses only unanswered work.
+//! Group commit for SQLite: case commands and submissions wait in a queue; the committer takes
+//! every command waiting (up to [`BATCH_MAX`]), runs them one after the other in one
+//! transaction on its own connection ([`crate::lite`]), commits once (one fsync for the batch)
+//! and only then answers each caller. Nothing is acknowledged before the commit is durable, so a
+//! crash loses only unanswered work.
 //!
-//! A command refused by the rules has written nothing (the core decides before the store
-//! writes), so it leaves the batch alone. A command whose writes fail (a disk or constraint
-//! error) breaks the batch: it is rolled back, the commands already run in it are answered with
-//! an error (their callers retry with the same idempotency key), and the rest run in a new one.
+//! Each command runs under its own savepoint: one refused by the rules, or whose writes fail (a
+//! disk or constraint error), is rolled back to it alone and answered with its error; the others
+//! in the batch are unaffected. The batch holds the sqlx writer connection meanwhile, so that
+//! the platform's other writes take turns with it instead of competing for SQLite's lock.
 
-use sqlx::SqliteConnection;
+use crate::lite::Lite;
 use sqlx::sqlite::SqlitePool;
-use std::future::Future;
-use std::pin::Pin;
+use std::path::{Path, PathBuf};
 use tokio::sync::mpsc;
 
 /// Most commands in one commit.
@@ -22,32 +22,9 @@ const QUEUE_MAX: usize = 4096;
 /// the commit failed.
 pub(crate) type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 
-/// How a job ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// Its writes are part of the batch.
-    Done,
-    /// Refused before writing anything.
-    Refused,
-    /// Failed after writing: the batch's transaction must be rolled back.
-    Broken,
-}
-
-impl Outcome {
-    /// The outcome of a job from its result and whether it had started writing.
-    pub(crate) fn of<T, E>(result: &Result<T, E>, wrote: bool) -> Outcome {
-        match (result.is_ok(), wrote) {
-            (true, _) => Outcome::Done,
-            (false, false) => Outcome::Refused,
-            (false, true) => Outcome::Broken,
-        }
-    }
-}
-
-/// Work on the writer connection inside the batch's transaction: how it ended, and how to
-/// answer the caller once the commit is known.
-pub(crate) type Job =
-    Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> Pin<Box<dyn Future<Output = (Outcome, Reply)> + Send + 'c>> + Send>;
+/// Work on the committer's connection inside the batch's transaction: whether to keep its
+/// writes, and how to answer the caller once the commit is known.
+pub(crate) type Job = Box<dyn FnOnce(&mut Lite) -> (bool, Reply) + Send>;
 
 /// The queue into the committer. Dropping a job unanswered (e.g. when the database is gone)
 /// closes its caller's reply channel.
@@ -57,28 +34,13 @@ pub(crate) struct GroupCommitter {
 }
 
 impl GroupCommitter {
-    /// Starts the committer over the writer pool (one connection, acquired per batch so that
-    /// other writes take turns with it).
-    pub(crate) fn spawn(writer: SqlitePool) -> GroupCommitter {
+    /// Opens the committer's connection to the database at `path` and starts it; `writer` is
+    /// the sqlx writer pool (one connection) it takes turns with.
+    pub(crate) fn spawn(writer: SqlitePool, path: &Path) -> crate::Result<GroupCommitter> {
+        let lite = Lite::open(path)?;
         let (queue, jobs) = mpsc::channel::<Job>(QUEUE_MAX);
-        let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(jobs));
-        // A panic inside a command must not stop every later write: the loop is restarted, and
-        // the transaction the panic left open is rolled back (its callers were never answered).
-        tokio::spawn(async move {
-            loop {
-                match tokio::spawn(commit_loop(writer.clone(), jobs.clone())).await {
-                    Ok(()) => return,
-                    Err(e) if e.is_panic() => {
-                        tracing::error!("A command panicked in the group committer; its batch is rolled back and the committer restarts");
-                        if let Ok(mut conn) = writer.acquire().await {
-                            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                        }
-                    }
-                    Err(_) => return,
-                }
-            }
-        });
-        GroupCommitter { queue }
+        tokio::spawn(commit_loop(writer, lite, path.to_path_buf(), jobs));
+        Ok(GroupCommitter { queue })
     }
 
     /// Queues a job; errs when the committer has stopped.
@@ -87,8 +49,8 @@ impl GroupCommitter {
     }
 }
 
-async fn commit_loop(writer: SqlitePool, jobs: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
-    let mut jobs = jobs.lock().await;
+async fn commit_loop(writer: SqlitePool, lite: Lite, path: PathBuf, mut jobs: mpsc::Receiver<Job>) {
+    let mut lite = Some(lite);
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < BATCH_MAX {
@@ -97,42 +59,65 @@ async fn commit_loop(writer: SqlitePool, jobs: std::sync::Arc<tokio::sync::Mutex
                 Err(_) => break,
             }
         }
-        run_batch(&writer, batch).await;
+        let size = batch.len();
+        let Ok(turn) = writer.acquire().await else {
+            tracing::error!(size, "The database writer is closed; a batch of commands is refused");
+            continue;
+        };
+        let conn = match lite.take() {
+            Some(conn) => conn,
+            None => match Lite::open(&path) {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::error!(error = %e, size, "Cannot reopen the database; a batch of commands is refused");
+                    continue;
+                }
+            },
+        };
+        // A panic inside a command drops the connection with the batch's transaction open,
+        // which rolls it back (its callers were never answered); the next batch reopens it.
+        match tokio::task::spawn_blocking(move || {
+            let mut conn = conn;
+            run_batch(&mut conn, batch);
+            conn
+        })
+        .await
+        {
+            Ok(conn) => lite = Some(conn),
+            Err(_) => tracing::error!(size, "A command panicked in the group committer; its batch is rolled back"),
+        }
+        drop(turn);
     }
 }
 
-async fn run_batch(writer: &SqlitePool, batch: Vec<Job>) {
+fn run_batch(lite: &mut Lite, batch: Vec<Job>) {
     let size = batch.len();
-    let Ok(mut conn) = writer.acquire().await else {
-        tracing::error!(size, "The database writer is unavailable; a batch of commands is refused");
-        return;
-    };
-    if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+    if let Err(e) = lite.conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, size, "Cannot begin a transaction; a batch of commands is refused");
         return;
     }
     let mut replies: Vec<Reply> = Vec::with_capacity(size);
+    let mut broken = None;
     for job in batch {
-        let (outcome, reply) = job(&mut conn).await;
-        if outcome != Outcome::Broken {
-            replies.push(reply);
-            continue;
+        if let Err(e) = lite.conn.execute_batch("SAVEPOINT command") {
+            broken = Some(e.to_string());
+            break;
         }
-        tracing::error!(size, "A command failed while writing; its batch is rolled back");
-        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-        reply(Err("写入失败，请重试 (the write failed; retry)".into()));
-        for r in replies.drain(..) {
-            r(Err("同批提交失败，请重试 (rolled back with a failed command; retry)".into()));
-        }
-        if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
-            tracing::error!(error = %e, "Cannot begin a transaction; the rest of the batch is refused");
-            return;
+        let (keep, reply) = job(lite);
+        replies.push(reply);
+        let end = if keep { "RELEASE command" } else { "ROLLBACK TO command; RELEASE command" };
+        if let Err(e) = lite.conn.execute_batch(end) {
+            broken = Some(e.to_string());
+            break;
         }
     }
-    let commit = sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(|e| e.to_string());
+    let commit = match broken {
+        None => lite.conn.execute_batch("COMMIT").map_err(|e| e.to_string()),
+        Some(e) => Err(e),
+    };
     if let Err(e) = &commit {
         tracing::error!(error = %e, size, "A batch failed to commit; its commands are refused");
-        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        let _ = lite.conn.execute_batch("ROLLBACK");
     }
     for r in replies {
         r(commit.clone());

@@ -49,6 +49,7 @@ mod cases;
 mod cases_read;
 mod catalogue;
 mod group;
+mod lite;
 mod migrate;
 mod org;
 mod supervision;
@@ -141,6 +142,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// SQLite failed on the case committer's connection.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// A batch of commands could not be committed, or the writer stopped.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -166,7 +170,7 @@ impl Store {
         // One writer connection: SQLite takes one writer at a time anyway, and a single
         // connection avoids busy-waiting between our own writers.
         let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
-        let group = group::GroupCommitter::spawn(writer.clone());
+        let group = group::GroupCommitter::spawn(writer.clone(), path)?;
         let store = Store {
             db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader: writer.clone(), group: group.clone() }),
             specs: SpecCache::default(),

@@ -339,7 +339,10 @@ impl Store {
                         .await?;
                     continue;
                 }
-                write_change!(tx, &case, &change, &actor, Some(&columns));
+                {
+                    use sqlx as db;
+                    write_change!(tx, &case, &change, &actor, Some(&columns));
+                }
                 match level {
                     WarningLevel::Yellow => report.yellow += 1,
                     WarningLevel::Red => report.red += 1,
