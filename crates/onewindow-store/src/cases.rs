@@ -105,6 +105,15 @@ pub struct Submitted {
     pub created: bool,
 }
 
+/// A case after a command, read in the command's transaction.
+#[derive(Debug, Clone)]
+pub struct Acted {
+    /// The case.
+    pub case: CaseRecord,
+    /// Ids of its open tasks, oldest first (the next ones to complete).
+    pub open_tasks: Vec<i64>,
+}
+
 /// A case as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseRecord {
@@ -694,7 +703,7 @@ macro_rules! write_change {
 
 /// Runs a command inside an open transaction on `$conn` (a `&mut` connection of either
 /// backend): load the case file, let the core decide, write the change. Evaluates to a future of
-/// `Result<CaseRecord, CommandError>` with the case after the change. Expects the module `db` in
+/// `Result<Acted, CommandError>` with the case after the change and its open tasks. Expects the module `db` in
 /// scope at the call site: `sqlx` for a sqlx connection, `crate::lite` for the SQLite committer's.
 macro_rules! command_in_tx {
     ($conn:expr, $backend:expr, $specs:expr, $number:expr, $command:expr, $actor:expr, $role:expr, $user_id:expr, $department:expr, $today:expr, $calendar:expr) => {
@@ -792,7 +801,11 @@ macro_rules! command_in_tx {
             // The case as the command left it, read in the same transaction.
             let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1"));
             let row = db::query(sql).bind($number).fetch_optional(&mut *$conn).await?.ok_or_else(|| StoreError::NotFound(format!("办件 {}", $number)))?;
-            Ok::<CaseRecord, CommandError>(case_from_row!(row))
+            let open_tasks: Vec<i64> = db::query_scalar("SELECT id FROM task WHERE case_number = $1 AND state = 'open' ORDER BY id")
+                .bind($number)
+                .fetch_all(&mut *$conn)
+                .await?;
+            Ok::<Acted, CommandError>(Acted { case: case_from_row!(row), open_tasks })
         }
     };
 }
@@ -1033,11 +1046,12 @@ impl Store {
     }
 
     /// Runs a command on a case in one transaction: load the case file, let the core decide,
-    /// write state, events (hash-chained), tasks, inspections and materials. Returns the case after.
+    /// write state, events (hash-chained), tasks, inspections and materials. Returns the case after
+    /// and its open tasks.
     ///
     /// On SQLite the command joins the group commit: it runs under a savepoint in the batch's
     /// transaction and is answered after the batch's one durable commit.
-    pub async fn run_command(&self, number: &str, command: &Command, cx: &CommandContext<'_>) -> Result<CaseRecord, CommandError> {
+    pub async fn run_command(&self, number: &str, command: &Command, cx: &CommandContext<'_>) -> Result<Acted, CommandError> {
         match &*self.db {
             Db::Sqlite { group, .. } => {
                 let job = OwnedCommand {
@@ -1051,7 +1065,7 @@ impl Store {
                     calendar: cx.calendar.clone(),
                     specs: self.specs.clone(),
                 };
-                let (answer, answered) = tokio::sync::oneshot::channel::<Result<CaseRecord, CommandError>>();
+                let (answer, answered) = tokio::sync::oneshot::channel::<Result<Acted, CommandError>>();
                 let work: crate::group::Job = Box::new(move |conn| {
                     use crate::lite as db;
                     let j = job;
@@ -1083,7 +1097,7 @@ impl Store {
             Db::Postgres(pool) => {
                 use sqlx as db;
                 let mut tx = pool.begin().await?;
-                let case = command_in_tx!(
+                let acted = command_in_tx!(
                     &mut *tx,
                     Backend::Postgres,
                     &self.specs,
@@ -1098,7 +1112,7 @@ impl Store {
                 )
                 .await?;
                 tx.commit().await?;
-                Ok(case)
+                Ok(acted)
             }
         }
     }

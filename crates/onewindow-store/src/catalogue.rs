@@ -243,6 +243,24 @@ impl Store {
         row.map(|row| stored(code, row)).transpose()
     }
 
+    /// The spec of an item at a saved version (kept in memory after the first read: a saved
+    /// version never changes).
+    pub async fn item_spec(&self, code: &str, version: u32) -> Result<Option<std::sync::Arc<onewindow_core::catalogue::ItemSpec>>> {
+        let key = (code.to_string(), version);
+        if let Some(spec) = self.specs.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(Some(spec.clone()));
+        }
+        if version == 0 {
+            return Ok(None);
+        }
+        let Some(item) = self.item(code, Some(version)).await? else {
+            return Ok(None);
+        };
+        let spec = std::sync::Arc::new(item.spec);
+        self.specs.lock().unwrap_or_else(|e| e.into_inner()).insert(key, spec.clone());
+        Ok(Some(spec))
+    }
+
     /// The history of an item, newest first.
     pub async fn item_versions(&self, code: &str) -> Result<Vec<VersionSummary>> {
         let rows: Vec<(i64, i64, String, String)> = with_reader!(self, pool => {

@@ -58,7 +58,7 @@ mod time;
 pub use audit::{AuditEntry, AuditVerification, GENESIS_HASH, entry_hash};
 pub use calendar::StoredDay;
 pub use cases::{
-    CASE_PAGE_MAX, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord,
+    Acted, CASE_PAGE_MAX, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord,
     MaterialMeta, NewCase, NewMaterial, Submitted, TaskRecord, event_hash, task_kind_code,
 };
 pub use cases_read::CaseChainCheck;
@@ -100,6 +100,7 @@ pub(crate) type SpecCache =
 pub struct Store {
     db: std::sync::Arc<Db>,
     specs: SpecCache,
+    sessions: std::sync::Arc<org::SessionCache>,
 }
 
 /// Who did something, in which role, and when: recorded with every change.
@@ -171,13 +172,10 @@ impl Store {
         // connection avoids busy-waiting between our own writers.
         let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
         let group = group::GroupCommitter::spawn(writer.clone(), path)?;
-        let store = Store {
-            db: std::sync::Arc::new(Db::Sqlite { writer: writer.clone(), reader: writer.clone(), group: group.clone() }),
-            specs: SpecCache::default(),
-        };
+        let store = Store::over(Db::Sqlite { writer: writer.clone(), reader: writer.clone(), group: group.clone() });
         store.migrate().await?;
         let reader = SqlitePoolOptions::new().max_connections(SQLITE_READERS_MAX).connect_with(options.read_only(true)).await?;
-        Ok(Store { db: std::sync::Arc::new(Db::Sqlite { writer, reader, group }), specs: SpecCache::default() })
+        Ok(Store::over(Db::Sqlite { writer, reader, group }))
     }
 
     /// Connects to PostgreSQL at `url` and runs migrations.
@@ -185,9 +183,13 @@ impl Store {
         let options = PgConnectOptions::from_str(url)?;
         let pool =
             PgPoolOptions::new().max_connections(PG_CONNECTIONS_MAX).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
-        let store = Store { db: std::sync::Arc::new(Db::Postgres(pool)), specs: SpecCache::default() };
+        let store = Store::over(Db::Postgres(pool));
         store.migrate().await?;
         Ok(store)
+    }
+
+    fn over(db: Db) -> Store {
+        Store { db: std::sync::Arc::new(db), specs: SpecCache::default(), sessions: std::sync::Arc::default() }
     }
 
     /// The backend in use.

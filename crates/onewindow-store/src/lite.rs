@@ -27,7 +27,12 @@ impl Lite {
     pub(crate) fn open(path: &std::path::Path) -> rusqlite::Result<Lite> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        // Savepoints journal the pages they change: in memory, not in a temporary file. The page
+        // cache holds the hot indexes of the case tables (64 MiB at most).
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+        )?;
         conn.set_prepared_statement_cache_capacity(128);
         Ok(Lite { conn })
     }

@@ -104,6 +104,39 @@ type LoginRow = (i64, String, String, String, Option<String>, Option<i64>, bool,
 
 type UserRow = (i64, String, String, String, Option<String>, Option<i64>, bool);
 
+/// A user row followed by the session's expiry.
+type SessionRow = (i64, String, String, String, Option<String>, Option<i64>, bool, i64);
+
+/// How long a looked-up session is trusted without asking the database again.
+pub const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const SESSION_CACHE_MAX: usize = 10_000;
+
+/// Sessions looked up recently: token hash → user, session expiry (µs), when looked up.
+#[derive(Default)]
+pub(crate) struct SessionCache(std::sync::Mutex<std::collections::HashMap<String, (User, i64, std::time::Instant)>>);
+
+impl SessionCache {
+    fn get(&self, token_hash: &str, now_us: i64) -> Option<User> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(token_hash).filter(|(_, expires, at)| *expires > now_us && at.elapsed() < SESSION_CACHE_TTL).map(|(u, _, _)| u.clone())
+    }
+
+    fn put(&self, token_hash: &str, user: &User, expires_us: i64) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= SESSION_CACHE_MAX {
+            map.retain(|_, (_, _, at)| at.elapsed() < SESSION_CACHE_TTL);
+            if map.len() >= SESSION_CACHE_MAX {
+                map.clear();
+            }
+        }
+        map.insert(token_hash.to_string(), (user.clone(), expires_us, std::time::Instant::now()));
+    }
+
+    fn remove(&self, token_hash: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(token_hash);
+    }
+}
+
 fn user_from_row((id, username, display_name, roles, department_code, service_point_id, disabled): UserRow) -> User {
     User { id, username, display_name, roles: parse_roles(&roles), department_code, service_point_id, disabled }
 }
@@ -272,15 +305,27 @@ impl Store {
     }
 
     /// The user of a live session, or `None` when the token is unknown, expired or the user disabled.
+    ///
+    /// Every request asks this, so a found session is kept in memory for [`SESSION_CACHE_TTL`]
+    /// (its expiry is still checked on each use). A log-out through this store ends it at once;
+    /// one through another server process on the same database, within the TTL.
     pub async fn session_user(&self, token_hash: &str, now: jiff::Timestamp) -> Result<Option<User>> {
-        let user = with_reader!(self, pool => {
+        let now_us = time::to_micros(now);
+        if let Some(user) = self.sessions.get(token_hash, now_us) {
+            return Ok(Some(user));
+        }
+        let found = with_reader!(self, pool => {
             let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT {} FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
+                "SELECT {}, s.expires_at FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
                 USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
             ));
-            sqlx::query_as::<_, UserRow>(sql).bind(token_hash).bind(time::to_micros(now)).fetch_optional(pool).await?.map(user_from_row)
+            sqlx::query_as::<_, SessionRow>(sql).bind(token_hash).bind(now_us).fetch_optional(pool).await?
         });
-        Ok(user)
+        Ok(found.map(|(id, username, display_name, roles, department_code, service_point_id, disabled, expires_at)| {
+            let user = user_from_row((id, username, display_name, roles, department_code, service_point_id, disabled));
+            self.sessions.put(token_hash, &user, expires_at);
+            user
+        }))
     }
 
     /// Ends a session (log-out).
@@ -288,12 +333,15 @@ impl Store {
         let backend = self.backend();
         with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
+            self.sessions.remove(token_hash);
             let n = sqlx::query("DELETE FROM user_session WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?.rows_affected();
             if n > 0 {
                 audit_append!(tx, backend, actor, "session.delete", &actor.username, serde_json::json!({})).await?;
             }
             tx.commit().await?;
         });
+        // Again after the commit: a request in between may have cached it anew.
+        self.sessions.remove(token_hash);
         Ok(())
     }
 }

@@ -15,8 +15,8 @@ use onewindow_core::case::{
 };
 use onewindow_core::role::{Permission, Role};
 use onewindow_store::{
-    CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord, NewCase, NewMaterial,
-    TaskRecord,
+    Acted, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord, NewCase,
+    NewMaterial, TaskRecord,
 };
 use serde::{Deserialize, Serialize};
 
@@ -368,9 +368,11 @@ pub async fn load_detail(state: &AppState, user: &CurrentUser, number: &str) -> 
     if !may_read(user, &case, &tasks) {
         return Err(ApiError::forbidden("查看该办件", "read this case"));
     }
-    let materials = state.store.case_materials(number).await?;
-    let inspections = state.store.case_inspections(number).await?;
-    let spec = state.store.item(&case.item_code, Some(case.item_version)).await?.map(|i| i.spec);
+    let (materials, inspections, spec) = tokio::try_join!(
+        state.store.case_materials(number),
+        state.store.case_inspections(number),
+        state.store.item_spec(&case.item_code, case.item_version)
+    )?;
     let provided: Vec<&str> = materials.iter().map(|m| m.requirement.as_str()).collect();
     let missing = spec.as_ref().map(|s| missing_requirements(s, &provided).into_iter().map(String::from).collect()).unwrap_or_default();
     Ok(CaseDetail {
@@ -630,13 +632,14 @@ fn acting_role(user: &CurrentUser, action: &str) -> Role {
 }
 
 /// Runs a command for a user; shared by the API and the forms.
-pub async fn run(state: &AppState, user: &CurrentUser, number: &str, action: &str, body: ActionBody) -> Result<CaseRecord, ApiError> {
+pub async fn run(state: &AppState, user: &CurrentUser, number: &str, action: &str, body: ActionBody) -> Result<Acted, ApiError> {
     let role = acting_role(user, action);
     // Staff commands go straight to the store (which answers 404 for an unknown case); an
-    // applicant's needs the case first, to act only on their own, and so does a delivery (the
-    // address for the courier).
+    // applicant's needs the case first, to act only on their own, and so does an express
+    // delivery booked here (the address for the courier).
     let mut address = String::new();
-    if role == Role::Applicant || action == "deliver" {
+    let booking = action == "deliver" && body.method == Some(DeliveryMethod::Express) && body.tracking_number.trim().is_empty();
+    if role == Role::Applicant || booking {
         let case = state
             .store
             .case(number)
@@ -652,13 +655,7 @@ pub async fn run(state: &AppState, user: &CurrentUser, number: &str, action: &st
 }
 
 /// Runs a built command.
-pub async fn run_command(
-    state: &AppState,
-    user: &CurrentUser,
-    role: Role,
-    number: &str,
-    command: &Command,
-) -> Result<CaseRecord, ApiError> {
+pub async fn run_command(state: &AppState, user: &CurrentUser, role: Role, number: &str, command: &Command) -> Result<Acted, ApiError> {
     let actor = state.actor(&user.user, role);
     let cx = CommandContext {
         actor: &actor,
@@ -669,7 +666,7 @@ pub async fn run_command(
         calendar: state.calendar.get(),
     };
     let after = state.store.run_command(number, command, &cx).await?;
-    tracing::info!(case_number = %number, state = after.state.code(), "Case {number} is now {}", after.state.code());
+    tracing::info!(case_number = %number, state = after.case.state.code(), "Case {number} is now {}", after.case.state.code());
     Ok(after)
 }
 
@@ -690,18 +687,16 @@ pub struct ActionResult {
     pub open_tasks: Vec<i64>,
 }
 
-impl ActionResult {
-    /// The result of an action, with the case's open tasks.
-    pub async fn of(state: &AppState, after: CaseRecord) -> Result<ActionResult, ApiError> {
-        let open_tasks = state.store.case_tasks(&after.number).await?.into_iter().filter(|t| t.state == "open").map(|t| t.id).collect();
-        Ok(ActionResult {
-            state_label: after.state.label_zh().into(),
-            state: after.state,
-            due_date: after.due_date,
-            tracking_number: after.tracking_number,
-            number: after.number,
+impl From<Acted> for ActionResult {
+    fn from(Acted { case, open_tasks }: Acted) -> ActionResult {
+        ActionResult {
+            state_label: case.state.label_zh().into(),
+            state: case.state,
+            due_date: case.due_date,
+            tracking_number: case.tracking_number,
+            number: case.number,
             open_tasks,
-        })
+        }
     }
 }
 
@@ -722,7 +717,7 @@ pub async fn act_on_case(
     ApiJsonOrEmpty(body): ApiJsonOrEmpty<ActionBody>,
 ) -> Result<Json<ActionResult>, ApiError> {
     let after = run(&state, &user, &number, &action, body).await?;
-    Ok(Json(ActionResult::of(&state, after).await?))
+    Ok(Json(after.into()))
 }
 
 /// Task list options.
@@ -784,11 +779,11 @@ pub async fn complete_task(
     ApiJson(body): ApiJson<CompleteTask>,
 ) -> Result<Json<ActionResult>, ApiError> {
     let after = finish_task(&state, &user, id, body).await?;
-    Ok(Json(ActionResult::of(&state, after).await?))
+    Ok(Json(after.into()))
 }
 
 /// Shared by the API and the forms.
-pub async fn finish_task(state: &AppState, user: &CurrentUser, id: i64, body: CompleteTask) -> Result<CaseRecord, ApiError> {
+pub async fn finish_task(state: &AppState, user: &CurrentUser, id: i64, body: CompleteTask) -> Result<Acted, ApiError> {
     let task = state.store.task(id).await?.ok_or_else(|| ApiError::not_found(format!("任务{id}不存在"), format!("no task {id}")))?;
     let role = match task.kind {
         TaskKind::PostCheck => Role::Supervisor,
@@ -832,7 +827,7 @@ pub async fn order_inspection(
     }
     let command = Command::OrderInspection { kind: body.kind, departments: body.departments, note: body.note };
     let after = run_command(&state, &user, Role::Reviewer, &number, &command).await?;
-    Ok(Json(ActionResult::of(&state, after).await?))
+    Ok(Json(after.into()))
 }
 
 /// Recording an inspection's findings.
@@ -872,7 +867,7 @@ pub async fn complete_inspection(
     let role = if user.user.roles.contains(&Role::Reviewer) { Role::Reviewer } else { Role::Supervisor };
     let command = Command::CompleteInspection { inspection_id: id, findings: body.findings, passed: body.passed, photos: body.photos };
     let after = run_command(&state, &user, role, &number, &command).await?;
-    Ok(Json(ActionResult::of(&state, after).await?))
+    Ok(Json(after.into()))
 }
 
 /// Tracking parameters.
