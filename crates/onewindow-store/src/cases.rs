@@ -813,7 +813,7 @@ macro_rules! command_in_tx {
 /// Stores an application inside an open transaction on `$conn`; evaluates to a future of
 /// `Result<Submitted>`.
 macro_rules! submit_in_tx {
-    ($conn:expr, $case:expr, $actor:expr) => {
+    ($conn:expr, $case:expr, $actor:expr, $reserved:expr) => {
         async {
             let c: &NewCase<'_> = $case;
             let actor: &Actor = $actor;
@@ -843,15 +843,20 @@ macro_rules! submit_in_tx {
                     _ => return Err(StoreError::Rejected(format!("材料{}不存在或不属于该申请人", a.material_id))),
                 }
             }
-            // The day's sequence row is locked from here to the commit (on PostgreSQL): late, briefly.
-            let seq: i64 = db::query_scalar(
-                "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
-                 ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
-            )
-            .bind(c.region_code)
-            .bind(&day)
-            .fetch_one(&mut *$conn)
-            .await?;
+            // A number reserved before the transaction (PostgreSQL), or the day's next one.
+            let seq: i64 = match $reserved {
+                Some(seq) => seq,
+                None => {
+                    db::query_scalar(
+                        "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
+                         ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
+                    )
+                    .bind(c.region_code)
+                    .bind(&day)
+                    .fetch_one(&mut *$conn)
+                    .await?
+                }
+            };
             let number = CaseNumber::new(c.region_code, c.today, u32::try_from(seq).unwrap_or(u32::MAX))
                 .map_err(|e| StoreError::Rejected(format!("办件编号无法生成：{e}")))?
                 .to_string();
@@ -1010,7 +1015,7 @@ impl Store {
                 let work: crate::group::Job = Box::new(move |conn| {
                     use crate::lite as db;
                     let c = owned.borrow();
-                    let result = db::ready(submit_in_tx!(conn, &c, &actor));
+                    let result = db::ready(submit_in_tx!(conn, &c, &actor, None::<i64>));
                     let keep = result.is_ok();
                     let reply: crate::group::Reply = Box::new(move |commit| {
                         let _ = answer.send(match commit {
@@ -1024,9 +1029,12 @@ impl Store {
                 answered.await.map_err(|_| StoreError::Unavailable("the submission was not committed".into()))?
             }
             Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
                 use sqlx as db;
-                let submitted = submit_in_tx!(&mut *tx, c, actor).await?;
+                // Submissions on PostgreSQL run side by side: the day's sequence row is not
+                // locked by each of them to its commit, numbers come from blocks reserved ahead.
+                let seq = self.numbers.next(pool, c.region_code, c.today).await?;
+                let mut tx = pool.begin().await?;
+                let submitted = submit_in_tx!(&mut *tx, c, actor, Some(seq)).await?;
                 tx.commit().await?;
                 Ok(submitted)
             }

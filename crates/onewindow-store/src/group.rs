@@ -90,29 +90,37 @@ async fn commit_loop(writer: SqlitePool, lite: Lite, path: PathBuf, mut jobs: mp
     }
 }
 
+/// Runs fixed statements, prepared once per connection.
+fn run(lite: &Lite, statements: &[&str]) -> rusqlite::Result<()> {
+    for sql in statements {
+        lite.conn.prepare_cached(sql)?.execute([])?;
+    }
+    Ok(())
+}
+
 fn run_batch(lite: &mut Lite, batch: Vec<Job>) {
     let size = batch.len();
-    if let Err(e) = lite.conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = run(lite, &["BEGIN IMMEDIATE"]) {
         tracing::error!(error = %e, size, "Cannot begin a transaction; a batch of commands is refused");
         return;
     }
     let mut replies: Vec<Reply> = Vec::with_capacity(size);
     let mut broken = None;
     for job in batch {
-        if let Err(e) = lite.conn.execute_batch("SAVEPOINT command") {
+        if let Err(e) = run(lite, &["SAVEPOINT command"]) {
             broken = Some(e.to_string());
             break;
         }
         let (keep, reply) = job(lite);
         replies.push(reply);
-        let end = if keep { "RELEASE command" } else { "ROLLBACK TO command; RELEASE command" };
-        if let Err(e) = lite.conn.execute_batch(end) {
+        let end: &[&str] = if keep { &["RELEASE command"] } else { &["ROLLBACK TO command", "RELEASE command"] };
+        if let Err(e) = run(lite, end) {
             broken = Some(e.to_string());
             break;
         }
     }
     let commit = match broken {
-        None => lite.conn.execute_batch("COMMIT").map_err(|e| e.to_string()),
+        None => run(lite, &["COMMIT"]).map_err(|e| e.to_string()),
         Some(e) => Err(e),
     };
     if let Err(e) = &commit {

@@ -51,6 +51,7 @@ mod catalogue;
 mod group;
 mod lite;
 mod migrate;
+mod numbers;
 mod org;
 mod supervision;
 mod time;
@@ -101,6 +102,7 @@ pub struct Store {
     db: std::sync::Arc<Db>,
     specs: SpecCache,
     sessions: std::sync::Arc<org::SessionCache>,
+    numbers: std::sync::Arc<numbers::NumberBlocks>,
 }
 
 /// Who did something, in which role, and when: recorded with every change.
@@ -189,7 +191,7 @@ impl Store {
     }
 
     fn over(db: Db) -> Store {
-        Store { db: std::sync::Arc::new(db), specs: SpecCache::default(), sessions: std::sync::Arc::default() }
+        Store { db: std::sync::Arc::new(db), specs: SpecCache::default(), sessions: std::sync::Arc::default(), numbers: std::sync::Arc::default() }
     }
 
     /// The backend in use.
