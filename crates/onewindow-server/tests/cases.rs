@@ -425,3 +425,79 @@ async fn a_tampered_case_log_is_detected() {
         assert_eq!(check.first_broken, Some((number.clone(), 2)), "{backend:?}");
     }
 }
+
+/// Commands that arrive together share one commit on SQLite (group commit) and run side by side
+/// on PostgreSQL: each is answered on its own merits, a refused one leaves nothing behind, and
+/// the others are kept whole.
+#[tokio::test]
+async fn commands_arriving_together_are_kept_or_refused_each_on_its_own() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "林木采伐许可证核发").await;
+        let mut numbers = Vec::new();
+        for _ in 0..8 {
+            let sub = submit(&app, &a.applicant, &item, &[], json!({})).await;
+            numbers.push(sub["number"].as_str().unwrap().to_string());
+        }
+        // Every case at once: a legal acceptance, an illegal decision, and a command on a case
+        // that does not exist.
+        let mut calls = tokio::task::JoinSet::new();
+        for (i, number) in numbers.iter().enumerate() {
+            for (what, target, action, token) in [
+                ("accept", number.clone(), "accept", a.clerk.clone()),
+                ("decide", number.clone(), "decide", a.leader.clone()),
+                ("unknown", format!("61990120261123{:05}", 90_000 + i), "accept", a.clerk.clone()),
+            ] {
+                let (http, url) = (app.http.clone(), app.url(&format!("/api/v1/cases/{target}/{action}")));
+                calls.spawn(async move {
+                    let r = http.post(url).bearer_auth(token).json(&json!({"outcome": "approved"})).send().await.unwrap();
+                    (what, target, r.status().as_u16())
+                });
+            }
+        }
+        let mut answered = 0;
+        while let Some(done) = calls.join_next().await {
+            let (what, target, status) = done.unwrap();
+            let expected = match what {
+                "accept" => 200,
+                "decide" => 409,
+                _ => 404,
+            };
+            // A decision may only land after its case's acceptance: then it is 403/409/422 by
+            // the rules (not yet examined), never a success.
+            if what == "decide" {
+                assert!([403, 409, 422].contains(&status), "{what} {target}: {status} on {}", backend.name());
+            } else {
+                assert_eq!(status, expected, "{what} {target} on {}", backend.name());
+            }
+            answered += 1;
+        }
+        assert_eq!(answered, numbers.len() * 3);
+        for number in &numbers {
+            let (_, case) = {
+                let r = app.http.get(app.url(&format!("/api/v1/cases/{number}"))).bearer_auth(&a.clerk).send().await.unwrap();
+                (r.status(), r.json::<Value>().await.unwrap())
+            };
+            assert_eq!(case["state"], "in_review", "{number}");
+            let events: Value = app
+                .http
+                .get(app.url(&format!("/api/v1/cases/{number}/events")))
+                .bearer_auth(&a.clerk)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+            assert_eq!(actions.iter().filter(|a| **a == "accept").count(), 1, "{number}: {actions:?}");
+            assert!(
+                !actions.iter().any(|a| a.contains("decide") || a.contains("approve")),
+                "{number}: nothing of a refused command is stored: {actions:?}"
+            );
+        }
+        let check = app.store.verify_case_chains().await.unwrap();
+        assert_eq!(check.first_broken, None);
+    }
+}

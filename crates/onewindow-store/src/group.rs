@@ -131,3 +131,44 @@ fn run_batch(lite: &mut Lite, batch: Vec<Job>) {
         r(commit.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    fn job(name: &'static str, keep: bool, answers: &Arc<Mutex<Vec<(&'static str, bool)>>>) -> Job {
+        let answers = answers.clone();
+        Box::new(move |lite: &mut Lite| {
+            lite.conn.execute("INSERT INTO t (name) VALUES (?1)", [name]).unwrap();
+            let reply: Reply = Box::new(move |commit| answers.lock().unwrap().push((name, commit.is_ok())));
+            (keep, reply)
+        })
+    }
+
+    #[test]
+    fn a_command_not_kept_is_rolled_back_alone_and_all_are_answered_after_the_commit() {
+        let dir = std::env::temp_dir().join(format!("onewindow-group-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("g.db");
+        let _ = std::fs::remove_file(&path);
+        let mut lite = Lite::open(&path).unwrap();
+        lite.conn.execute_batch("CREATE TABLE t (name TEXT NOT NULL)").unwrap();
+        let answers = Arc::new(Mutex::new(Vec::new()));
+        run_batch(&mut lite, vec![job("a", true, &answers), job("b", false, &answers), job("c", true, &answers)]);
+        let kept: Vec<String> = lite
+            .conn
+            .prepare("SELECT name FROM t ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(kept, ["a", "c"]);
+        assert_eq!(*answers.lock().unwrap(), [("a", true), ("b", true), ("c", true)]);
+        // The batch is durable: another connection sees it.
+        let other = rusqlite::Connection::open(&path).unwrap();
+        assert_eq!(other.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -191,7 +191,12 @@ impl Store {
     }
 
     fn over(db: Db) -> Store {
-        Store { db: std::sync::Arc::new(db), specs: SpecCache::default(), sessions: std::sync::Arc::default(), numbers: std::sync::Arc::default() }
+        Store {
+            db: std::sync::Arc::new(db),
+            specs: SpecCache::default(),
+            sessions: std::sync::Arc::default(),
+            numbers: std::sync::Arc::default(),
+        }
     }
 
     /// The backend in use.
