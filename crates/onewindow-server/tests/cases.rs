@@ -151,8 +151,28 @@ async fn deficiency_acceptance_blocks_approval_until_supplied() {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "乡村兽医登记许可").await;
-        let missing =
-            item["materials"].as_array().unwrap().iter().find(|m| m["required"] == true).unwrap()["name"].as_str().unwrap().to_string();
+        let required: Vec<String> = item["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["required"] == true)
+            .map(|m| m["name"].as_str().unwrap().to_string())
+            .collect();
+        let form =
+            required.iter().find(|n| n.contains("申请表") || n.contains("申请书")).expect("the item has an application form").clone();
+        let missing = required.iter().find(|n| **n != form).unwrap().clone();
+        // The application form itself cannot be accepted as missing.
+        let sub = submit(&app, &a.applicant, &item, &[&form], json!({})).await;
+        let r = act(
+            &app,
+            &a.clerk,
+            sub["number"].as_str().unwrap(),
+            "accept-with-deficiency",
+            json!({"missing": [{"material": form, "deadline_days": 2}]}),
+        )
+        .await;
+        let p = assert_problem(r, 422, "validation").await;
+        assert!(p["errors"][0]["message_zh"].as_str().unwrap().contains("不能容缺受理"), "{p}");
         let sub = submit(&app, &a.applicant, &item, &[&missing], json!({})).await;
         let number = sub["number"].as_str().unwrap();
         assert_eq!(sub["missing"], json!([missing]));

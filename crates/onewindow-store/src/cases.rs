@@ -538,7 +538,8 @@ macro_rules! append_event {
     };
 }
 
-/// Writes a [`Change`] inside `$tx`.
+/// Writes a [`Change`] inside `$tx`; evaluates to the case's row after it (of [`CASE_COLUMNS`])
+/// and the ids of the tasks it opened.
 macro_rules! write_change {
     ($tx:expr, $case:expr, $change:expr, $actor:expr, $clock:expr) => {{
         let clock_columns: Option<&ClockColumns> = $clock;
@@ -563,7 +564,8 @@ macro_rules! write_change {
             Some((o, r, b)) => (Some(if *o == onewindow_core::case::Outcome::Approved { "approved" } else { "denied" }), r.as_str(), b.as_str()),
             None => (None, "", ""),
         };
-        let n = db::query(
+        // The case as the command leaves it comes back from its one UPDATE.
+        let after = db::query(sqlx::AssertSqlSafe(format!(
             "UPDATE app_case SET state = $2, last_event_seq = $3, last_event_hash = $4, updated_at = $5, \
              accepted_at = CASE WHEN $6 THEN $5 ELSE accepted_at END, accepted_by = CASE WHEN $6 THEN $7 ELSE accepted_by END, \
              due_date = COALESCE($8, due_date), \
@@ -577,8 +579,8 @@ macro_rules! write_change {
              clock = COALESCE($24, clock), clock_state = COALESCE($25, clock_state), \
              legal_due_date = CASE WHEN $24 IS NULL THEN legal_due_date ELSE $26 END, extended_days = COALESCE($27, extended_days), \
              warning_level = COALESCE($28, warning_level), next_alarm_at = CASE WHEN $24 IS NULL THEN next_alarm_at ELSE $29 END \
-             WHERE number = $1 AND last_event_seq = $23",
-        )
+             WHERE number = $1 AND last_event_seq = $23 RETURNING {CASE_COLUMNS}"
+        )))
         .bind(&case.number)
         .bind(state.code())
         .bind(seq)
@@ -608,12 +610,11 @@ macro_rules! write_change {
         .bind(clock_columns.map(|c| c.extended_days))
         .bind(clock_columns.map(|c| c.warning.code()))
         .bind(clock_columns.and_then(|c| c.next_alarm_at))
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected();
-        if n != 1 {
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let Some(after) = after else {
             return Err(StoreError::Stale(format!("case {} changed while the command ran", case.number)).into());
-        }
+        };
         if let Some((id, opinion, comment)) = &change.done_task {
             db::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1 AND state = 'open'")
                 .bind(id)
@@ -637,16 +638,20 @@ macro_rules! write_change {
                 .execute(&mut *$tx)
                 .await?;
         }
+        let mut new_tasks: Vec<i64> = Vec::with_capacity(change.new_tasks.len());
         for t in &change.new_tasks {
-            db::query("INSERT INTO task (case_number, kind, name, department, seq, state, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6)")
-                .bind(&case.number)
-                .bind(task_kind_code(t.kind))
-                .bind(&t.name)
-                .bind(&t.department)
-                .bind(i64::from(t.seq))
-                .bind(at)
-                .execute(&mut *$tx)
-                .await?;
+            let id: i64 = db::query_scalar(
+                "INSERT INTO task (case_number, kind, name, department, seq, state, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id",
+            )
+            .bind(&case.number)
+            .bind(task_kind_code(t.kind))
+            .bind(&t.name)
+            .bind(&t.department)
+            .bind(i64::from(t.seq))
+            .bind(at)
+            .fetch_one(&mut *$tx)
+            .await?;
+            new_tasks.push(id);
         }
         if let Some((kind, departments, note)) = &change.new_inspection {
             db::query("INSERT INTO inspection (case_number, kind, departments, note, state, ordered_by, ordered_at) VALUES ($1, $2, $3, $4, 'open', $5, $6)")
@@ -698,6 +703,7 @@ macro_rules! write_change {
             .execute(&mut *$tx)
             .await?;
         }
+        (after, new_tasks)
     }};
 }
 
@@ -797,14 +803,19 @@ macro_rules! command_in_tx {
             let ctx = Context { role: $role, today: $today, time, calendar, may_decide, department: $department };
             let change = execute(&file, $command, &ctx)?;
             let clock = clock_columns(&change, case.warning_level, calendar, $today)?;
-            write_change!($conn, &case, &change, $actor, clock.as_ref());
-            // The case as the command left it, read in the same transaction.
-            let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1"));
-            let row = db::query(sql).bind($number).fetch_optional(&mut *$conn).await?.ok_or_else(|| StoreError::NotFound(format!("办件 {}", $number)))?;
-            let open_tasks: Vec<i64> = db::query_scalar("SELECT id FROM task WHERE case_number = $1 AND state = 'open' ORDER BY id")
-                .bind($number)
-                .fetch_all(&mut *$conn)
-                .await?;
+            let (row, new_tasks) = write_change!($conn, &case, &change, $actor, clock.as_ref());
+            // The open tasks after: those before, less the one completed and, when the case
+            // closed, all but its later checks; and the ones it opened.
+            let closed = change.state().unwrap_or(case.state).is_final();
+            let done = change.done_task.as_ref().map(|(id, _, _)| *id);
+            let mut open_tasks: Vec<i64> = file
+                .open_tasks
+                .iter()
+                .filter(|t| Some(t.id) != done && (!closed || t.kind == TaskKind::PostCheck))
+                .map(|t| t.id)
+                .chain(new_tasks)
+                .collect();
+            open_tasks.sort_unstable();
             Ok::<Acted, CommandError>(Acted { case: case_from_row!(row), open_tasks })
         }
     };

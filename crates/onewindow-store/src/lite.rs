@@ -81,17 +81,6 @@ fn first_column<T: FromSql>(row: &rusqlite::Row<'_>) -> rusqlite::Result<T> {
     row.get(0)
 }
 
-/// What `execute` reports.
-pub(crate) struct Done {
-    rows: u64,
-}
-
-impl Done {
-    pub(crate) fn rows_affected(&self) -> u64 {
-        self.rows
-    }
-}
-
 impl Query {
     pub(crate) fn bind<T: ToSql>(mut self, value: T) -> Query {
         let owned = match value.to_sql() {
@@ -122,12 +111,11 @@ impl Query {
         rows(&mut found)
     }
 
-    pub(crate) async fn execute(self, conn: &mut Lite) -> rusqlite::Result<Done> {
+    pub(crate) async fn execute(self, conn: &mut Lite) -> rusqlite::Result<()> {
         self.run(conn, |rows| {
             while rows.next()?.is_some() {}
             Ok(())
-        })?;
-        Ok(Done { rows: conn.conn.changes() })
+        })
     }
 
     pub(crate) async fn fetch_optional(self, conn: &mut Lite) -> rusqlite::Result<Option<Row>> {
@@ -233,9 +221,7 @@ mod tests {
     fn placeholders_bind_by_number_not_by_position() {
         let mut l = lite();
         // $3 appears before $2: sqlite numbers named parameters by first appearance.
-        let done =
-            ready(query("INSERT INTO t (n, name, flag) VALUES ($3, $1, $2)").bind("甲").bind(true).bind(7_i64).execute(&mut l)).unwrap();
-        assert_eq!(done.rows_affected(), 1);
+        ready(query("INSERT INTO t (n, name, flag) VALUES ($3, $1, $2)").bind("甲").bind(true).bind(7_i64).execute(&mut l)).unwrap();
         let (name, n, flag): (String, i64, bool) =
             ready(query_as::<(String, i64, bool)>("SELECT name, n, flag FROM t").fetch_one(&mut l)).unwrap();
         assert_eq!((name.as_str(), n, flag), ("甲", 7, true));

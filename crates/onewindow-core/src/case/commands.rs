@@ -544,6 +544,11 @@ fn calendar_gap(e: crate::calendar::CalendarError) -> CaseError {
     )
 }
 
+/// Whether a material is the application form (申请表/申请书) itself.
+fn is_application_form(m: &crate::catalogue::Material) -> bool {
+    m.kind == "application_form" || m.name.contains("申请表") || m.name.contains("申请书")
+}
+
 fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, missing: &[(String, u32)]) -> Result<(), CaseError> {
     require_role(ctx, &[Role::Clerk])?;
     if !file.item.takes_applications() {
@@ -567,11 +572,20 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
         b.go(Action::Accept, comment, serde_json::json!({}))?;
     } else {
         for (material, days) in missing {
-            if !file.item.materials.iter().any(|m| &m.name == material) {
+            let Some(spec) = file.item.materials.iter().find(|m| &m.name == material) else {
                 return Err(invalid(
                     "missing",
                     format!("“{material}”不是本事项的申请材料"),
                     format!("{material:?} is not a material of this item"),
+                ));
+            };
+            // 容缺 covers secondary materials: without the application form itself there is
+            // no application to accept.
+            if is_application_form(spec) {
+                return Err(invalid(
+                    "missing",
+                    format!("“{material}”是申请的主要材料，不能容缺受理，请一次性告知补正"),
+                    format!("{material:?} is the application itself and cannot be accepted as missing; request a correction"),
                 ));
             }
             if *days == 0 || *days > DEFICIENCY_DAYS_MAX {
@@ -918,6 +932,19 @@ mod tests {
         let err =
             execute(&f, &Command::AcceptWithDeficiency { missing: vec![("不存在的材料".into(), 5)] }, &ctx(Role::Clerk, &cal)).unwrap_err();
         assert!(matches!(err, CaseError::Invalid("missing", _, _)));
+        // The application form itself is never accepted as missing.
+        let mut g = file(CaseState::Submitted);
+        g.item.materials.push(crate::catalogue::Material {
+            name: "行政许可申请表".into(),
+            required: true,
+            originals: 1,
+            copies: 0,
+            kind: String::new(),
+            note: String::new(),
+        });
+        let err = execute(&g, &Command::AcceptWithDeficiency { missing: vec![("行政许可申请表".into(), 3)] }, &ctx(Role::Clerk, &cal))
+            .unwrap_err();
+        assert!(matches!(&err, CaseError::Invalid("missing", zh, _) if zh.contains("不能容缺受理")), "{err:?}");
     }
 
     #[test]
