@@ -902,6 +902,20 @@ macro_rules! submit_in_tx {
             let at = time::to_micros(actor.at);
             let version = i64::from(c.item_version);
             let detail = serde_json::json!({"channel": c.channel.code(), "agent": c.agent, "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>()});
+            let first_hash = event_hash(
+                crate::audit::GENESIS_HASH,
+                &number,
+                1,
+                at,
+                &actor.username,
+                &actor.role,
+                "submit",
+                "",
+                CaseState::Submitted.code(),
+                "",
+                version,
+                &serde_json::to_string(&detail).expect("detail serialises"),
+            );
             db::query(
                 "INSERT INTO app_case (number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
                  applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
@@ -929,13 +943,15 @@ macro_rules! submit_in_tx {
             .bind(at)
             .bind(&day)
             .bind(c.idempotency_key)
-            .bind("")
+            .bind(&first_hash)
             .execute(&mut *$conn)
             .await?;
-            // The case row exists before its first event (the event references it); then it
-            // points at that event.
+            // The case row exists before its first event (the event references it) and already
+            // points at it: the hash does not depend on the row.
             let hash = append_event!($conn, &number, 1, crate::audit::GENESIS_HASH, actor, "submit", "", CaseState::Submitted.code(), "", version, detail).await?;
-            db::query("UPDATE app_case SET last_event_hash = $1 WHERE number = $2").bind(&hash).bind(&number).execute(&mut *$conn).await?;
+            if hash != first_hash {
+                return Err(StoreError::Corrupt(number, "first event hash".into()));
+            }
             for (requirement, id, source) in &attached {
                 db::query("INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&number)
