@@ -76,15 +76,16 @@ async fn commit_loop(writer: SqlitePool, lite: Lite, path: PathBuf, mut jobs: mp
         };
         // A panic inside a command drops the connection with the batch's transaction open,
         // which rolls it back (its callers were never answered); the next batch reopens it.
-        match tokio::task::spawn_blocking(move || {
+        let ran = tokio::task::spawn_blocking(move || {
             let mut conn = conn;
             run_batch(&mut conn, batch);
             conn
         })
         .await
-        {
+        .map_err(|_| ());
+        match ran {
             Ok(conn) => lite = Some(conn),
-            Err(_) => tracing::error!(size, "A command panicked in the group committer; its batch is rolled back"),
+            Err(()) => tracing::error!(size, "A command panicked in the group committer; its batch is rolled back"),
         }
         drop(turn);
     }

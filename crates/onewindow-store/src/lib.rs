@@ -172,11 +172,18 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         // One writer connection: SQLite takes one writer at a time anyway, and a single
         // connection avoids busy-waiting between our own writers.
-        let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(options.clone()).await?;
+        // An embedded connection cannot drop: no ping (a round trip to sqlx's worker thread)
+        // before each use.
+        let writer =
+            SqlitePoolOptions::new().max_connections(1).min_connections(1).test_before_acquire(false).connect_with(options.clone()).await?;
         let group = group::GroupCommitter::spawn(writer.clone(), path)?;
         let store = Store::over(Db::Sqlite { writer: writer.clone(), reader: writer.clone(), group: group.clone() });
         store.migrate().await?;
-        let reader = SqlitePoolOptions::new().max_connections(SQLITE_READERS_MAX).connect_with(options.read_only(true)).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(SQLITE_READERS_MAX)
+            .test_before_acquire(false)
+            .connect_with(options.read_only(true))
+            .await?;
         Ok(Store::over(Db::Sqlite { writer, reader, group }))
     }
 
@@ -184,7 +191,16 @@ impl Store {
     pub async fn open_postgres(url: &str) -> Result<Store> {
         let options = PgConnectOptions::from_str(url)?;
         let pool =
-            PgPoolOptions::new().max_connections(PG_CONNECTIONS_MAX).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
+            // No ping before each use (a network round trip per transaction): a connection the
+            // server dropped fails its one request and is replaced; idle ones are recycled.
+            PgPoolOptions::new()
+                .max_connections(PG_CONNECTIONS_MAX)
+                .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .idle_timeout(Duration::from_secs(300))
+                .max_lifetime(Duration::from_secs(1800))
+                .connect_with(options)
+                .await?;
         let store = Store::over(Db::Postgres(pool));
         store.migrate().await?;
         Ok(store)
