@@ -6,7 +6,8 @@
 //! with 16 clients). Instead each server process reserves [`BLOCK`] numbers at a time in a
 //! statement of its own and hands them out in order. Numbers stay unique, readable and sorted
 //! by date; within a process they rise with time; a block left unused when a process stops,
-//! or a number taken by a submission that then fails, leaves a gap. SQLite's single committer
+//! or a number taken by a submission that then fails or turns out to be a retry (its
+//! idempotency key returns the earlier case), leaves a gap. SQLite's single committer
 //! has no such contention and takes each number in the submission's transaction.
 
 use crate::Result;
