@@ -538,10 +538,11 @@ macro_rules! append_event {
     };
 }
 
-/// Writes a [`Change`] inside `$tx`; evaluates to the case's row after it (of [`CASE_COLUMNS`])
+/// Writes a [`Change`] inside `$tx` (`$full`: name every column in the case's UPDATE, as sqlx
+/// connections need when all arguments are bound); evaluates to the case's row after it (of [`CASE_COLUMNS`])
 /// and the ids of the tasks it opened.
 macro_rules! write_change {
-    ($tx:expr, $case:expr, $change:expr, $actor:expr, $clock:expr) => {{
+    ($tx:expr, $full:expr, $case:expr, $change:expr, $actor:expr, $clock:expr) => {{
         let clock_columns: Option<&ClockColumns> = $clock;
         let case: &CaseRecord = $case;
         let change: &Change = $change;
@@ -565,8 +566,19 @@ macro_rules! write_change {
             None => (None, "", ""),
         };
         // The case as the command leaves it comes back from its one UPDATE.
+        // SQLite rewrites an index entry for every indexed column the SET names, changed or not:
+        // state and the clock columns are named only when they change (PostgreSQL compares
+        // values itself, and wants every bound argument used).
+        let set_state = if $full || state != case.state { "state = $2, " } else { "" };
+        let set_clock = if $full || clock_columns.is_some() {
+            "clock = COALESCE($24, clock), clock_state = COALESCE($25, clock_state), \
+             legal_due_date = CASE WHEN $24 IS NULL THEN legal_due_date ELSE $26 END, extended_days = COALESCE($27, extended_days), \
+             warning_level = COALESCE($28, warning_level), next_alarm_at = CASE WHEN $24 IS NULL THEN next_alarm_at ELSE $29 END, "
+        } else {
+            ""
+        };
         let after = db::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE app_case SET state = $2, last_event_seq = $3, last_event_hash = $4, updated_at = $5, \
+            "UPDATE app_case SET {set_state}{set_clock}last_event_seq = $3, last_event_hash = $4, updated_at = $5, \
              accepted_at = CASE WHEN $6 THEN $5 ELSE accepted_at END, accepted_by = CASE WHEN $6 THEN $7 ELSE accepted_by END, \
              due_date = COALESCE($8, due_date), \
              decided_at = CASE WHEN $9 THEN $5 ELSE decided_at END, decided_by = CASE WHEN $9 THEN $7 ELSE decided_by END, \
@@ -575,10 +587,7 @@ macro_rules! write_change {
              closed_at = CASE WHEN $13 AND closed_at IS NULL THEN $5 ELSE closed_at END, \
              refusal_reason = COALESCE($14, refusal_reason), refusal_basis = COALESCE($15, refusal_basis), \
              delivery_method = COALESCE($16, delivery_method), courier = COALESCE($17, courier), tracking_number = COALESCE($18, tracking_number), \
-             deficiencies = COALESCE($19, deficiencies), corrections = COALESCE($20, corrections), correction_rounds = $21, opinion_tasks = $22, \
-             clock = COALESCE($24, clock), clock_state = COALESCE($25, clock_state), \
-             legal_due_date = CASE WHEN $24 IS NULL THEN legal_due_date ELSE $26 END, extended_days = COALESCE($27, extended_days), \
-             warning_level = COALESCE($28, warning_level), next_alarm_at = CASE WHEN $24 IS NULL THEN next_alarm_at ELSE $29 END \
+             deficiencies = COALESCE($19, deficiencies), corrections = COALESCE($20, corrections), correction_rounds = $21, opinion_tasks = $22 \
              WHERE number = $1 AND last_event_seq = $23 RETURNING {CASE_COLUMNS}"
         )))
         .bind(&case.number)
@@ -803,7 +812,7 @@ macro_rules! command_in_tx {
             let ctx = Context { role: $role, today: $today, time, calendar, may_decide, department: $department };
             let change = execute(&file, $command, &ctx)?;
             let clock = clock_columns(&change, case.warning_level, calendar, $today)?;
-            let (row, new_tasks) = write_change!($conn, &case, &change, $actor, clock.as_ref());
+            let (row, new_tasks) = write_change!($conn, $backend == Backend::Postgres, &case, &change, $actor, clock.as_ref());
             // The open tasks after: those before, less the one completed and, when the case
             // closed, all but its later checks; and the ones it opened.
             let closed = change.state().unwrap_or(case.state).is_final();

@@ -341,7 +341,7 @@ impl Store {
                 }
                 {
                     use sqlx as db;
-                    write_change!(tx, &case, &change, &actor, Some(&columns));
+                    write_change!(tx, true, &case, &change, &actor, Some(&columns));
                 }
                 match level {
                     WarningLevel::Yellow => report.yellow += 1,
