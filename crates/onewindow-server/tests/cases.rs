@@ -495,21 +495,10 @@ async fn commands_arriving_together_are_kept_or_refused_each_on_its_own() {
         }
         assert_eq!(answered, numbers.len() * 3);
         for number in &numbers {
-            let (_, case) = {
-                let r = app.http.get(app.url(&format!("/api/v1/cases/{number}"))).bearer_auth(&a.clerk).send().await.unwrap();
-                (r.status(), r.json::<Value>().await.unwrap())
-            };
-            assert_eq!(case["state"], "in_review", "{number}");
-            let events: Value = app
-                .http
-                .get(app.url(&format!("/api/v1/cases/{number}/events")))
-                .bearer_auth(&a.clerk)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let (status, case) = app.get_json_as(&a.clerk, &format!("/api/v1/cases/{number}")).await;
+            assert_eq!((status, &case["state"]), (200, &json!("in_review")), "{number}");
+            let (status, events) = app.get_json_as(&a.clerk, &format!("/api/v1/cases/{number}/events")).await;
+            assert_eq!(status, 200);
             let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
             assert_eq!(actions.iter().filter(|a| **a == "accept").count(), 1, "{number}: {actions:?}");
             assert!(

@@ -32,14 +32,8 @@ async fn accepted_case(app: &TestApp, a: &Actors) -> String {
     number
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let r = app.http.get(app.url(path)).bearer_auth(token).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn deadline(app: &TestApp, token: &str, number: &str) -> Value {
-    let (status, body) = get(app, token, &format!("/api/v1/cases/{number}/deadline")).await;
+    let (status, body) = app.get_json_as(token, &format!("/api/v1/cases/{number}/deadline")).await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -139,20 +133,21 @@ async fn a_case_walks_through_pause_extension_warnings_and_accountability() {
             let r = app.http.get(app.url("/api/v1/supervision/warnings")).bearer_auth(who).send().await.unwrap();
             assert_problem(r, 403, "forbidden").await;
         }
-        let (status, w) = get(&app, &officer, "/api/v1/supervision/warnings?level=overdue").await;
+        let (status, w) = app.get_json_as(&officer, "/api/v1/supervision/warnings?level=overdue").await;
         assert_eq!(status, 200);
         assert_eq!(w["cases"][0]["number"], number.as_str());
         assert_eq!(w["cases"][0]["extended_days"], 3);
         let department = c["handling_department"].as_str().unwrap();
-        let (status, mine) = get(&app, &a.leader, &format!("/api/v1/supervision/warnings?level=overdue&department={department}")).await;
+        let (status, mine) =
+            app.get_json_as(&a.leader, &format!("/api/v1/supervision/warnings?level=overdue&department={department}")).await;
         assert_eq!((status, mine["cases"].as_array().unwrap().len()), (200, 1));
-        let (_, none) = get(&app, &officer, "/api/v1/supervision/warnings?level=overdue&department=jtj").await;
+        let (_, none) = app.get_json_as(&officer, "/api/v1/supervision/warnings?level=overdue&department=jtj").await;
         assert!(none["cases"].as_array().unwrap().is_empty());
         let r = app.http.get(app.url("/api/v1/supervision/warnings?level=purple")).bearer_auth(&officer).send().await.unwrap();
         assert_problem(r, 422, "validation").await;
 
         // One accountability record, naming department, step and holder; reviewed once.
-        let (_, records) = get(&app, &officer, "/api/v1/supervision/accountability?state=open").await;
+        let (_, records) = app.get_json_as(&officer, "/api/v1/supervision/accountability?state=open").await;
         let records = records.as_array().unwrap().clone();
         assert_eq!(records.len(), 1);
         let rec = &records[0];
@@ -176,7 +171,7 @@ async fn a_case_walks_through_pause_extension_warnings_and_accountability() {
         let confirmed: Value = r.json().await.unwrap();
         assert_eq!((confirmed["state"].as_str(), confirmed["reviewed_by"].as_str()), (Some("confirmed"), Some("officer")));
         assert_problem(review(&officer, "excuse", "改判").await.unwrap(), 409, "conflict").await;
-        let (_, open) = get(&app, &officer, "/api/v1/supervision/accountability?state=open").await;
+        let (_, open) = app.get_json_as(&officer, "/api/v1/supervision/accountability?state=open").await;
         assert!(open.as_array().unwrap().is_empty());
 
         // The CSV export opens in a spreadsheet: BOM, Chinese headers, the case and its level.
@@ -194,7 +189,7 @@ async fn a_case_walks_through_pause_extension_warnings_and_accountability() {
         let d = deadline(&app, &a.reviewer, &number).await;
         assert_eq!(d["stopped_on"], "2026-12-09");
         assert_eq!(d["used"], 10, "eight days promised and extended, two more overdue");
-        let (_, w) = get(&app, &officer, "/api/v1/supervision/warnings").await;
+        let (_, w) = app.get_json_as(&officer, "/api/v1/supervision/warnings").await;
         assert!(w["cases"].as_array().unwrap().is_empty(), "a decided case is no longer running: {w}");
         assert!(app.store.verify_case_chains().await.unwrap().first_broken.is_none());
     }

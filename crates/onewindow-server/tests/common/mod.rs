@@ -105,6 +105,13 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// GET with a bearer token: status and JSON body.
+    pub async fn get_json_as(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// The first item the public search returns for `q`.
     pub async fn first_item(&self, q: &str) -> Value {
         let (status, body) = self.get_json(&format!("/api/v1/items?q={}", urlencoding::encode(q))).await;
