@@ -505,22 +505,57 @@ macro_rules! case_from_row {
     }};
 }
 
-/// Appends one event to a case's chain inside `$tx`; evaluates to the new (seq, hash).
+/// An event's detail as stored and its hash, chained after `prev`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn chained_event(
+    prev: &str,
+    number: &str,
+    seq: i64,
+    actor: &Actor,
+    action: &str,
+    from: &str,
+    to: &str,
+    reason: &str,
+    item_version: i64,
+    detail: &serde_json::Value,
+) -> (String, String) {
+    let detail = serde_json::to_string(detail).expect("detail serialises");
+    let hash = event_hash(
+        prev,
+        number,
+        seq,
+        time::to_micros(actor.at),
+        &actor.username,
+        &actor.role,
+        action,
+        from,
+        to,
+        reason,
+        item_version,
+        &detail,
+    );
+    (detail, hash)
+}
+
+/// Appends one event to a case's chain inside `$tx`; evaluates to a future of its hash. With
+/// `stored:` the detail (as JSON text) and hash come from [`chained_event`] already.
 macro_rules! append_event {
-    ($tx:expr, $number:expr, $seq:expr, $prev:expr, $actor:expr, $action:expr, $from:expr, $to:expr, $reason:expr, $version:expr, $detail:expr) => {
+    ($tx:expr, $number:expr, $seq:expr, $prev:expr, $actor:expr, $action:expr, $from:expr, $to:expr, $reason:expr, $version:expr, $detail:expr) => {{
+        let (detail, hash) = chained_event($prev, $number, $seq, $actor, $action, $from, $to, $reason, $version, &$detail);
+        append_event!(stored: $tx, $number, $seq, $prev, $actor, $action, $from, $to, $reason, $version, detail, hash)
+    }};
+    (stored: $tx:expr, $number:expr, $seq:expr, $prev:expr, $actor:expr, $action:expr, $from:expr, $to:expr, $reason:expr, $version:expr, $detail_json:expr, $hash:expr) => {
         async {
             let actor: &Actor = $actor;
-            let at = time::to_micros(actor.at);
             let seq: i64 = $seq;
-            let detail: String = serde_json::to_string(&$detail).expect("detail serialises");
-            let hash = event_hash($prev, $number, seq, at, &actor.username, &actor.role, $action, $from, $to, $reason, $version, &detail);
+            let (detail_json, hash): (String, String) = ($detail_json, $hash);
             db::query(
                 "INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind($number)
             .bind(seq)
-            .bind(at)
+            .bind(time::to_micros(actor.at))
             .bind(&actor.username)
             .bind(&actor.role)
             .bind($action)
@@ -528,12 +563,36 @@ macro_rules! append_event {
             .bind($to)
             .bind($reason)
             .bind($version)
-            .bind(&detail)
+            .bind(&detail_json)
             .bind($prev)
             .bind(&hash)
             .execute(&mut *$tx)
             .await?;
             Ok::<String, StoreError>(hash)
+        }
+    };
+}
+
+/// The spec of an item version inside `$conn`'s transaction: from the store's cache, or read and
+/// parsed once (a saved version never changes). Evaluates to a future of
+/// `Result<Arc<ItemSpec>, StoreError>`.
+macro_rules! spec_in_tx {
+    ($conn:expr, $specs:expr, $code:expr, $version:expr) => {
+        async {
+            let (specs, code, version): (&crate::SpecCache, &str, u32) = ($specs, $code, $version);
+            match specs.get(code, version) {
+                Some(spec) => Ok::<_, StoreError>(spec),
+                None => {
+                    let json: String = db::query_scalar("SELECT spec FROM item_version WHERE code = $1 AND version = $2")
+                        .bind(code)
+                        .bind(i64::from(version))
+                        .fetch_one(&mut *$conn)
+                        .await?;
+                    let spec: ItemSpec =
+                        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("item {code}"), e.to_string()))?;
+                    Ok(specs.keep(code, version, spec))
+                }
+            }
         }
     };
 }
@@ -732,23 +791,7 @@ macro_rules! command_in_tx {
                 return Err(StoreError::NotFound(format!("办件 {}", $number)).into());
             };
             let case: CaseRecord = case_from_row!(row);
-            // Item versions never change: parse each once.
-            let key = (case.item_code.clone(), case.item_version);
-            let cached = specs.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
-            let item: ItemSpec = match cached {
-                Some(spec) => (*spec).clone(),
-                None => {
-                    let spec_json: String = db::query_scalar("SELECT spec FROM item_version WHERE code = $1 AND version = $2")
-                        .bind(&case.item_code)
-                        .bind(i64::from(case.item_version))
-                        .fetch_one(&mut *$conn)
-                        .await?;
-                    let spec: ItemSpec = serde_json::from_str(&spec_json)
-                        .map_err(|e| StoreError::Corrupt(format!("item {}", case.item_code), e.to_string()))?;
-                    specs.lock().unwrap_or_else(|e| e.into_inner()).insert(key, std::sync::Arc::new(spec.clone()));
-                    spec
-                }
-            };
+            let item: ItemSpec = (*spec_in_tx!($conn, specs, &case.item_code, case.item_version).await?).clone();
             // Open tasks, materials given and inspections, in one statement.
             let rows: Vec<(String, i64, String, String, String, i64)> = db::query_as(
                 "SELECT 't', id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' \
@@ -911,20 +954,8 @@ macro_rules! submit_in_tx {
             let at = time::to_micros(actor.at);
             let version = i64::from(c.item_version);
             let detail = serde_json::json!({"channel": c.channel.code(), "agent": c.agent, "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>()});
-            let first_hash = event_hash(
-                crate::audit::GENESIS_HASH,
-                &number,
-                1,
-                at,
-                &actor.username,
-                &actor.role,
-                "submit",
-                "",
-                CaseState::Submitted.code(),
-                "",
-                version,
-                &serde_json::to_string(&detail).expect("detail serialises"),
-            );
+            let (first_detail, first_hash) =
+                chained_event(crate::audit::GENESIS_HASH, &number, 1, actor, "submit", "", CaseState::Submitted.code(), "", version, &detail);
             db::query(
                 "INSERT INTO app_case (number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
                  applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
@@ -957,10 +988,7 @@ macro_rules! submit_in_tx {
             .await?;
             // The case row exists before its first event (the event references it) and already
             // points at it: the hash does not depend on the row.
-            let hash = append_event!($conn, &number, 1, crate::audit::GENESIS_HASH, actor, "submit", "", CaseState::Submitted.code(), "", version, detail).await?;
-            if hash != first_hash {
-                return Err(StoreError::Corrupt(number, "first event hash".into()));
-            }
+            append_event!(stored: $conn, &number, 1, crate::audit::GENESIS_HASH, actor, "submit", "", CaseState::Submitted.code(), "", version, first_detail, first_hash).await?;
             for (requirement, id, source) in &attached {
                 db::query("INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&number)

@@ -246,19 +246,13 @@ impl Store {
     /// The spec of an item at a saved version (kept in memory after the first read: a saved
     /// version never changes).
     pub async fn item_spec(&self, code: &str, version: u32) -> Result<Option<std::sync::Arc<onewindow_core::catalogue::ItemSpec>>> {
-        let key = (code.to_string(), version);
-        if let Some(spec) = self.specs.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(Some(spec.clone()));
+        if let Some(spec) = self.specs.get(code, version) {
+            return Ok(Some(spec));
         }
         if version == 0 {
             return Ok(None);
         }
-        let Some(item) = self.item(code, Some(version)).await? else {
-            return Ok(None);
-        };
-        let spec = std::sync::Arc::new(item.spec);
-        self.specs.lock().unwrap_or_else(|e| e.into_inner()).insert(key, spec.clone());
-        Ok(Some(spec))
+        Ok(self.item(code, Some(version)).await?.map(|item| self.specs.keep(code, version, item.spec)))
     }
 
     /// The history of an item, newest first.

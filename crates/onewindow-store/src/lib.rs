@@ -92,9 +92,31 @@ pub(crate) enum Db {
     Postgres(PgPool),
 }
 
-/// Item versions never change once saved: their parsed specs are kept here.
-pub(crate) type SpecCache =
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, u32), std::sync::Arc<onewindow_core::catalogue::ItemSpec>>>>;
+/// Item versions never change once saved: their parsed specs are kept here. Cheap to clone
+/// (shared).
+#[derive(Clone, Default)]
+pub(crate) struct SpecCache(std::sync::Arc<std::sync::Mutex<SpecsByVersion>>);
+
+type SpecsByVersion = std::collections::HashMap<(String, u32), std::sync::Arc<onewindow_core::catalogue::ItemSpec>>;
+
+impl SpecCache {
+    /// The spec of `code` at `version`, if read before.
+    pub(crate) fn get(&self, code: &str, version: u32) -> Option<std::sync::Arc<onewindow_core::catalogue::ItemSpec>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&(code.to_string(), version)).cloned()
+    }
+
+    /// Keeps the spec of `code` at `version`.
+    pub(crate) fn keep(
+        &self,
+        code: &str,
+        version: u32,
+        spec: onewindow_core::catalogue::ItemSpec,
+    ) -> std::sync::Arc<onewindow_core::catalogue::ItemSpec> {
+        let spec = std::sync::Arc::new(spec);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert((code.to_string(), version), spec.clone());
+        spec
+    }
+}
 
 /// The database. Cheap to clone (pools are shared).
 #[derive(Clone)]

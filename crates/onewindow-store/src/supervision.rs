@@ -7,7 +7,7 @@
 //! the unique case number of `accountability` backs that up.
 
 use crate::audit::audit_append;
-use crate::cases::{CASE_COLUMNS, CaseRecord, ClockColumns, clock_columns_of, event_hash, opt_time, task_kind_code};
+use crate::cases::{CASE_COLUMNS, CaseRecord, ClockColumns, chained_event, clock_columns_of, opt_time, task_kind_code};
 use crate::{Actor, Backend, Result, Store, StoreError, time};
 use onewindow_core::calendar::Calendar;
 use onewindow_core::case::clock::WarningLevel;
@@ -16,7 +16,6 @@ use onewindow_core::catalogue::ItemSpec;
 use onewindow_core::role::Role;
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::HashMap;
 
 /// Cases handled per transaction of a tick.
 pub const TICK_BATCH: i64 = 500;
@@ -208,9 +207,6 @@ fn filter_sql(f: &SupervisionFilter, sql: &mut String, binds: &mut Vec<String>) 
     }
 }
 
-/// Cached item versions during a tick.
-type SpecCache = HashMap<(String, u32), ItemSpec>;
-
 /// Whose desk the case is on, for an accountability record: (department, step, holder).
 macro_rules! holder_of {
     ($tx:expr, $case:expr) => {
@@ -254,16 +250,15 @@ impl Store {
         if !self.alarms_due(now).await? {
             return Ok(report);
         }
-        let mut specs = SpecCache::new();
         loop {
-            let handled = self.tick_batch(now, calendar, &mut specs, &mut report).await?;
+            let handled = self.tick_batch(now, calendar, &mut report).await?;
             if handled < TICK_BATCH {
                 return Ok(report);
             }
         }
     }
 
-    async fn tick_batch(&self, now: jiff::Timestamp, calendar: &Calendar, specs: &mut SpecCache, report: &mut TickReport) -> Result<i64> {
+    async fn tick_batch(&self, now: jiff::Timestamp, calendar: &Calendar, report: &mut TickReport) -> Result<i64> {
         let backend = self.backend();
         let today = time::beijing(now).date();
         let actor = Actor::system(now);
@@ -286,19 +281,13 @@ impl Store {
                     sqlx::query("UPDATE app_case SET next_alarm_at = NULL WHERE number = $1").bind(&case.number).execute(&mut *tx).await?;
                     continue;
                 };
-                let key = (case.item_code.clone(), case.item_version);
-                if !specs.contains_key(&key) {
-                    let spec: String = sqlx::query_scalar("SELECT spec FROM item_version WHERE code = $1 AND version = $2")
-                        .bind(&case.item_code)
-                        .bind(i64::from(case.item_version))
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let spec: ItemSpec = serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("item {}", case.item_code), e.to_string()))?;
-                    specs.insert(key.clone(), spec);
-                }
+                let item = {
+                    use sqlx as db;
+                    (*spec_in_tx!(tx, &self.specs, &case.item_code, case.item_version).await?).clone()
+                };
                 let file = CaseFile {
                     state: case.state,
-                    item: specs[&key].clone(),
+                    item,
                     provided: Vec::new(),
                     deficiencies: case.deficiencies.clone(),
                     correction_rounds: case.correction_rounds,
