@@ -510,3 +510,89 @@ async fn commands_arriving_together_are_kept_or_refused_each_on_its_own() {
         assert_eq!(check.first_broken, None);
     }
 }
+
+#[tokio::test]
+async fn commands_on_one_case_at_once_apply_one_after_the_other() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+
+        // Six clerks press "accept" on one application at the same moment: one acceptance.
+        let item = item_named(&app, "林木采伐许可证核发").await;
+        let number = submit(&app, &a.applicant, &item, &[], json!({})).await["number"].as_str().unwrap().to_string();
+        let mut calls = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let (http, url, token) = (app.http.clone(), app.url(&format!("/api/v1/cases/{number}/accept")), a.clerk.clone());
+            calls.spawn(async move { http.post(url).bearer_auth(token).json(&json!({})).send().await.unwrap().status().as_u16() });
+        }
+        let mut statuses: Vec<u16> = calls.join_all().await;
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409, 409, 409, 409, 409], "{}", backend.name());
+
+        // Two departments give their joint opinions at the same moment: both are kept, and the
+        // case moves on once, after the second.
+        let item = item_named(&app, "企业投资项目核准").await;
+        let number = submit(&app, &a.applicant, &item, &[], json!({})).await["number"].as_str().unwrap().to_string();
+        ok(&app, &a.clerk, &number, "accept", json!({})).await;
+        let c = case(&app, &a.reviewer, &number).await;
+        let step = c["tasks"].as_array().unwrap().iter().find(|t| t["state"] == "open").unwrap()["id"].as_i64().unwrap();
+        let r =
+            app.http.post(app.url(&format!("/api/v1/tasks/{step}/complete"))).bearer_auth(&a.reviewer).json(&json!({"opinion": "approve"}));
+        assert_eq!(r.send().await.unwrap().status(), 200);
+        let c = case(&app, &a.reviewer, &number).await;
+        assert_eq!(c["state"], "awaiting_opinions");
+        let opinions: Vec<i64> =
+            c["tasks"].as_array().unwrap().iter().filter(|t| t["kind"] == "opinion").map(|t| t["id"].as_i64().unwrap()).collect();
+        assert_eq!(opinions.len(), 2);
+        let mut calls = tokio::task::JoinSet::new();
+        for id in opinions.clone() {
+            let (http, url, token) = (app.http.clone(), app.url(&format!("/api/v1/tasks/{id}/complete")), a.reviewer.clone());
+            calls.spawn(async move {
+                let r = http.post(url).bearer_auth(token).json(&json!({"opinion": "approve", "comment": "同意"})).send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            });
+        }
+        for (status, body) in calls.join_all().await {
+            assert_eq!(status, 200, "{body} on {}", backend.name());
+        }
+        let c = case(&app, &a.reviewer, &number).await;
+        assert_eq!(c["state"], "in_review", "{}", backend.name());
+        for id in &opinions {
+            let task = c["tasks"].as_array().unwrap().iter().find(|t| t["id"] == *id).unwrap();
+            assert_eq!((&task["state"], &task["opinion"]), (&json!("done"), &json!("approve")), "{task}");
+        }
+        let (_, events) = app.get_json_as(&a.clerk, &format!("/api/v1/cases/{number}/events")).await;
+        let events = events.as_array().unwrap();
+        let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "one chain without gaps or forks");
+        let opinion_events = events
+            .iter()
+            .filter(|e| {
+                e["detail"].to_string().contains(&opinions[0].to_string()) || e["detail"].to_string().contains(&opinions[1].to_string())
+            })
+            .count();
+        assert!(opinion_events >= 2, "both opinions are in the log: {events:?}");
+
+        // The same submission retried at once with one key: one case, every answer names it.
+        let item = item_named(&app, "乡村兽医登记许可").await;
+        let body =
+            json!({"item_code": item["code"], "applicant": {"kind": "person", "name": PERSON.0, "id_number": PERSON.1}, "materials": []});
+        let mut calls = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let (http, url, token, body) = (app.http.clone(), app.url("/api/v1/cases"), a.applicant.clone(), body.clone());
+            calls.spawn(async move {
+                let r = http.post(url).bearer_auth(token).header("Idempotency-Key", "same-click").json(&body).send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.json::<Value>().await.unwrap())
+            });
+        }
+        let answers = calls.join_all().await;
+        let numbers: std::collections::BTreeSet<String> = answers.iter().map(|(_, v)| v["number"].as_str().unwrap().to_string()).collect();
+        assert_eq!(numbers.len(), 1, "{answers:?} on {}", backend.name());
+        assert_eq!(answers.iter().filter(|(s, _)| *s == 201).count(), 1, "{answers:?}");
+        assert!(answers.iter().all(|(s, _)| [200, 201].contains(s)), "{answers:?}");
+
+        let check = app.store.verify_case_chains().await.unwrap();
+        assert_eq!(check.first_broken, None);
+    }
+}

@@ -2,7 +2,7 @@
 //! commands applied in one transaction each, the per-case hash-chained event log, tasks,
 //! inspections, lists for the window and the back office, and the public tracking view.
 
-use crate::{Actor, Backend, Db, Result, Store, StoreError, time};
+use crate::{Actor, Db, Result, Store, StoreError, time};
 use onewindow_core::calendar::Calendar;
 use onewindow_core::case::clock::{CaseClock, WarningLevel};
 use onewindow_core::case::{
@@ -597,46 +597,107 @@ macro_rules! spec_in_tx {
     };
 }
 
-/// Writes a [`Change`] inside `$tx` (`$full`: name every column in the case's UPDATE, as sqlx
-/// connections need when all arguments are bound); evaluates to the case's row after it (of [`CASE_COLUMNS`])
-/// and the ids of the tasks it opened.
-macro_rules! write_change {
-    ($tx:expr, $full:expr, $case:expr, $change:expr, $actor:expr, $clock:expr) => {{
-        let clock_columns: Option<&ClockColumns> = $clock;
-        let case: &CaseRecord = $case;
-        let change: &Change = $change;
-        let actor: &Actor = $actor;
-        let at = time::to_micros(actor.at);
+/// One event of a case's chain, as stored.
+pub(crate) struct EventRow {
+    pub(crate) seq: i64,
+    pub(crate) action: &'static str,
+    pub(crate) from: &'static str,
+    pub(crate) to: &'static str,
+    pub(crate) reason: String,
+    pub(crate) detail: String,
+    pub(crate) prev: String,
+    pub(crate) hash: String,
+}
+
+/// What a [`Change`] writes into the case's row, and its events chained after the case's last
+/// one: worked out once, written by either backend's statements.
+pub(crate) struct CaseWrite {
+    pub(crate) events: Vec<EventRow>,
+    pub(crate) state: CaseState,
+    pub(crate) seq: i64,
+    pub(crate) hash: String,
+    pub(crate) at: i64,
+    pub(crate) accepted: bool,
+    pub(crate) decided: bool,
+    pub(crate) closed: bool,
+    pub(crate) due_date: Option<String>,
+    pub(crate) outcome: Option<&'static str>,
+    pub(crate) reason: String,
+    pub(crate) basis: String,
+    pub(crate) refusal: (Option<String>, Option<String>),
+    pub(crate) delivery: (Option<String>, Option<String>, Option<String>),
+    pub(crate) deficiencies: Option<String>,
+    pub(crate) corrections: Option<String>,
+    pub(crate) rounds: i64,
+    pub(crate) opinions: i64,
+}
+
+impl CaseWrite {
+    pub(crate) fn of(case: &CaseRecord, change: &Change, actor: &Actor, clock: Option<&ClockColumns>) -> CaseWrite {
         let version = i64::from(case.item_version);
         let mut seq = case.last_event_seq;
         let mut hash = case.last_event_hash.clone();
+        let mut events = Vec::with_capacity(change.events.len());
         for e in &change.events {
             seq += 1;
-            hash = append_event!($tx, &case.number, seq, &hash, actor, e.action.code(), e.from.code(), e.to.code(), &e.reason, version, e.detail).await?;
+            let (action, from, to) = (e.action.code(), e.from.code(), e.to.code());
+            let (detail, next) = chained_event(&hash, &case.number, seq, actor, action, from, to, &e.reason, version, &e.detail);
+            let prev = std::mem::replace(&mut hash, next.clone());
+            events.push(EventRow { seq, action, from, to, reason: e.reason.clone(), detail, prev, hash: next });
         }
         let state = change.state().unwrap_or(case.state);
-        let accepted = change.events.iter().any(|e| matches!(e.action, onewindow_core::case::Action::Accept | onewindow_core::case::Action::AcceptWithDeficiency));
-        let decided = change.decision.is_some();
-        let closed = state.is_final();
-        let rounds = i64::from(case.correction_rounds) + i64::from(change.corrections.is_some());
-        let opinions = i64::from(case.opinion_tasks) + change.new_tasks.iter().filter(|t| t.kind == TaskKind::Opinion).count() as i64;
         let (outcome, reason, basis) = match &change.decision {
-            Some((o, r, b)) => (Some(if *o == onewindow_core::case::Outcome::Approved { "approved" } else { "denied" }), r.as_str(), b.as_str()),
-            None => (None, "", ""),
+            Some((o, r, b)) => {
+                (Some(if *o == onewindow_core::case::Outcome::Approved { "approved" } else { "denied" }), r.clone(), b.clone())
+            }
+            None => (None, String::new(), String::new()),
         };
-        // The case as the command leaves it comes back from its one UPDATE.
-        // SQLite rewrites an index entry for every indexed column the SET names, changed or not:
-        // state and the clock columns are named only when they change (PostgreSQL compares
-        // values itself, and wants every bound argument used).
-        let set_state = if $full || state != case.state { "state = $2, " } else { "" };
-        let set_clock = if $full || clock_columns.is_some() {
+        CaseWrite {
+            events,
+            state,
+            seq,
+            hash,
+            at: time::to_micros(actor.at),
+            accepted: change
+                .events
+                .iter()
+                .any(|e| matches!(e.action, onewindow_core::case::Action::Accept | onewindow_core::case::Action::AcceptWithDeficiency)),
+            decided: change.decision.is_some(),
+            closed: state.is_final(),
+            due_date: clock.and_then(|c| c.due_date.clone()).or_else(|| change.due_date.map(|d| d.to_string())),
+            outcome,
+            reason,
+            basis,
+            refusal: (change.refusal.as_ref().map(|r| r.0.clone()), change.refusal.as_ref().map(|r| r.1.clone())),
+            delivery: (
+                change
+                    .delivery
+                    .as_ref()
+                    .map(|d| serde_json::to_value(d.0).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
+                change.delivery.as_ref().map(|d| d.1.clone()),
+                change.delivery.as_ref().map(|d| d.2.clone()),
+            ),
+            deficiencies: change.deficiencies.as_ref().map(|d| serde_json::to_string(d).expect("plain data")),
+            corrections: change.corrections.as_ref().map(|c| serde_json::to_string(c).expect("plain data")),
+            rounds: i64::from(case.correction_rounds) + i64::from(change.corrections.is_some()),
+            opinions: i64::from(case.opinion_tasks) + change.new_tasks.iter().filter(|t| t.kind == TaskKind::Opinion).count() as i64,
+        }
+    }
+
+    /// The case's UPDATE, binding `$1`–`$29` as [`bind_case_update!`] does; guarded by the last
+    /// event seen (`$23`). SQLite rewrites an index entry for every indexed column the SET names,
+    /// changed or not, so there the state and clock columns are named only when they change
+    /// (`set_state`, `set_clock`); a sqlx connection wants every bound argument used (both true).
+    pub(crate) fn update_sql(set_state: bool, set_clock: bool) -> String {
+        let set_state = if set_state { "state = $2, " } else { "" };
+        let set_clock = if set_clock {
             "clock = COALESCE($24, clock), clock_state = COALESCE($25, clock_state), \
              legal_due_date = CASE WHEN $24 IS NULL THEN legal_due_date ELSE $26 END, extended_days = COALESCE($27, extended_days), \
              warning_level = COALESCE($28, warning_level), next_alarm_at = CASE WHEN $24 IS NULL THEN next_alarm_at ELSE $29 END, "
         } else {
             ""
         };
-        let after = db::query(sqlx::AssertSqlSafe(format!(
+        format!(
             "UPDATE app_case SET {set_state}{set_clock}last_event_seq = $3, last_event_hash = $4, updated_at = $5, \
              accepted_at = CASE WHEN $6 THEN $5 ELSE accepted_at END, accepted_by = CASE WHEN $6 THEN $7 ELSE accepted_by END, \
              due_date = COALESCE($8, due_date), \
@@ -647,42 +708,71 @@ macro_rules! write_change {
              refusal_reason = COALESCE($14, refusal_reason), refusal_basis = COALESCE($15, refusal_basis), \
              delivery_method = COALESCE($16, delivery_method), courier = COALESCE($17, courier), tracking_number = COALESCE($18, tracking_number), \
              deficiencies = COALESCE($19, deficiencies), corrections = COALESCE($20, corrections), correction_rounds = $21, opinion_tasks = $22 \
-             WHERE number = $1 AND last_event_seq = $23 RETURNING {CASE_COLUMNS}"
-        )))
-        .bind(&case.number)
-        .bind(state.code())
-        .bind(seq)
-        .bind(&hash)
-        .bind(at)
-        .bind(accepted)
-        .bind(&actor.username)
-        .bind(clock_columns.and_then(|c| c.due_date.clone()).or_else(|| change.due_date.map(|d| d.to_string())))
-        .bind(decided)
-        .bind(outcome)
-        .bind(reason)
-        .bind(basis)
-        .bind(closed)
-        .bind(change.refusal.as_ref().map(|r| r.0.clone()))
-        .bind(change.refusal.as_ref().map(|r| r.1.clone()))
-        .bind(change.delivery.as_ref().map(|d| serde_json::to_value(d.0).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()))
-        .bind(change.delivery.as_ref().map(|d| d.1.clone()))
-        .bind(change.delivery.as_ref().map(|d| d.2.clone()))
-        .bind(change.deficiencies.as_ref().map(|d| serde_json::to_string(d).expect("plain data")))
-        .bind(change.corrections.as_ref().map(|c| serde_json::to_string(c).expect("plain data")))
-        .bind(rounds)
-        .bind(opinions)
-        .bind(case.last_event_seq)
-        .bind(clock_columns.map(|c| c.json.clone()))
-        .bind(clock_columns.map(|c| c.state))
-        .bind(clock_columns.and_then(|c| c.legal_due_date.clone()))
-        .bind(clock_columns.map(|c| c.extended_days))
-        .bind(clock_columns.map(|c| c.warning.code()))
-        .bind(clock_columns.and_then(|c| c.next_alarm_at))
-        .fetch_optional(&mut *$tx)
-        .await?;
+             WHERE number = $1 AND last_event_seq = $23"
+        )
+    }
+}
+
+/// Binds `$1`–`$29` of [`CaseWrite::update_sql`] on a query of either backend.
+macro_rules! bind_case_update {
+    ($q:expr, $case:expr, $w:expr, $actor:expr, $clock:expr) => {{
+        let (case, w, clock): (&CaseRecord, &crate::cases::CaseWrite, Option<&ClockColumns>) = ($case, $w, $clock);
+        $q.bind(&case.number)
+            .bind(w.state.code())
+            .bind(w.seq)
+            .bind(&w.hash)
+            .bind(w.at)
+            .bind(w.accepted)
+            .bind(&$actor.username)
+            .bind(&w.due_date)
+            .bind(w.decided)
+            .bind(w.outcome)
+            .bind(&w.reason)
+            .bind(&w.basis)
+            .bind(w.closed)
+            .bind(&w.refusal.0)
+            .bind(&w.refusal.1)
+            .bind(&w.delivery.0)
+            .bind(&w.delivery.1)
+            .bind(&w.delivery.2)
+            .bind(&w.deficiencies)
+            .bind(&w.corrections)
+            .bind(w.rounds)
+            .bind(w.opinions)
+            .bind(case.last_event_seq)
+            .bind(clock.map(|c| c.json.clone()))
+            .bind(clock.map(|c| c.state))
+            .bind(clock.and_then(|c| c.legal_due_date.clone()))
+            .bind(clock.map(|c| c.extended_days))
+            .bind(clock.map(|c| c.warning.code()))
+            .bind(clock.and_then(|c| c.next_alarm_at))
+    }};
+}
+
+/// Writes a [`Change`] inside `$tx` one statement after another (`$full`: see
+/// [`CaseWrite::update_sql`]); evaluates to the case's row after it (of [`CASE_COLUMNS`]) and
+/// the ids of the tasks it opened. PostgreSQL commands write the same in one statement
+/// (`cases_pg`).
+macro_rules! write_change {
+    ($tx:expr, $full:expr, $case:expr, $change:expr, $actor:expr, $clock:expr) => {{
+        let clock_columns: Option<&ClockColumns> = $clock;
+        let case: &CaseRecord = $case;
+        let change: &Change = $change;
+        let actor: &Actor = $actor;
+        let w = crate::cases::CaseWrite::of(case, change, actor, clock_columns);
+        let at = w.at;
+        let version = i64::from(case.item_version);
+        for e in &w.events {
+            append_event!(stored: $tx, &case.number, e.seq, &e.prev, actor, e.action, e.from, e.to, &e.reason, version, e.detail.clone(), e.hash.clone()).await?;
+        }
+        // The case as the command leaves it comes back from its one UPDATE.
+        let sql = format!("{} RETURNING {CASE_COLUMNS}", crate::cases::CaseWrite::update_sql($full || w.state != case.state, $full || clock_columns.is_some()));
+        let after = bind_case_update!(db::query(sqlx::AssertSqlSafe(sql)), case, &w, actor, clock_columns).fetch_optional(&mut *$tx).await?;
         let Some(after) = after else {
             return Err(StoreError::Stale(format!("case {} changed while the command ran", case.number)).into());
         };
+        let closed = w.closed;
+        let accepted = w.accepted;
         if let Some((id, opinion, comment)) = &change.done_task {
             db::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1 AND state = 'open'")
                 .bind(id)
@@ -775,18 +865,72 @@ macro_rules! write_change {
     }};
 }
 
-/// Runs a command inside an open transaction on `$conn` (a `&mut` connection of either
-/// backend): load the case file, let the core decide, write the change. Evaluates to a future of
-/// `Result<Acted, CommandError>` with the case after the change and its open tasks. Expects the module `db` in
-/// scope at the call site: `sqlx` for a sqlx connection, `crate::lite` for the SQLite committer's.
+/// What a command is decided on, from the case's row and its open tasks, materials given and
+/// inspections.
+pub(crate) fn case_file(
+    case: &CaseRecord,
+    item: ItemSpec,
+    tasks: Vec<(i64, String, String, String, i64)>,
+    provided: Vec<String>,
+    inspections: &[(i64, String)],
+) -> CaseFile {
+    CaseFile {
+        clock: case.clock.clone(),
+        warning: case.warning_level,
+        state: case.state,
+        commitment_signed: case.form.get("commitment").and_then(|v| v.as_bool()).unwrap_or(false),
+        item,
+        provided,
+        deficiencies: case.deficiencies.clone(),
+        correction_rounds: case.correction_rounds,
+        open_tasks: tasks
+            .into_iter()
+            .map(|(id, kind, name, department, seq)| OpenTask {
+                id,
+                kind: task_kind(&kind),
+                name,
+                department,
+                seq: u32::try_from(seq).unwrap_or(0),
+            })
+            .collect(),
+        opinion_tasks_opened: case.opinion_tasks,
+        open_inspection: inspections.iter().find(|(_, s)| s == "open").map(|(id, _)| *id),
+        inspections_done: inspections.iter().filter(|(_, s)| s == "done").count() as u32,
+    }
+}
+
+/// Whether a command needs the actor's delegated authority (授权).
+pub(crate) fn needs_authority(command: &Command) -> bool {
+    matches!(command, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. })
+}
+
+/// The open tasks after a change: those before, less the one completed and, when the case
+/// closed, all but its later checks; and the ones it opened. Oldest first.
+pub(crate) fn open_tasks_after(file: &CaseFile, change: &Change, new_tasks: Vec<i64>) -> Vec<i64> {
+    let closed = change.state().unwrap_or(file.state).is_final();
+    let done = change.done_task.as_ref().map(|(id, _, _)| *id);
+    let mut open: Vec<i64> = file
+        .open_tasks
+        .iter()
+        .filter(|t| Some(t.id) != done && (!closed || t.kind == TaskKind::PostCheck))
+        .map(|t| t.id)
+        .chain(new_tasks)
+        .collect();
+    open.sort_unstable();
+    open
+}
+
+/// Runs a command inside the SQLite committer's open transaction on `$conn`: load the case
+/// file, let the core decide, write the change. Evaluates to a future of
+/// `Result<Acted, CommandError>` with the case after the change and its open tasks. Expects
+/// `use crate::lite as db` at the call site. (PostgreSQL commands: `cases_pg`.)
 macro_rules! command_in_tx {
-    ($conn:expr, $backend:expr, $specs:expr, $number:expr, $command:expr, $actor:expr, $role:expr, $user_id:expr, $department:expr, $today:expr, $calendar:expr) => {
+    ($conn:expr, $specs:expr, $number:expr, $command:expr, $actor:expr, $role:expr, $user_id:expr, $department:expr, $today:expr, $calendar:expr) => {
         async {
             let specs: &crate::SpecCache = $specs;
             let calendar: &Calendar = $calendar;
 
-            let lock = if $backend == Backend::Postgres { " FOR UPDATE" } else { "" };
-            let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1{lock}"));
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM app_case WHERE number = $1"));
             let Some(row) = db::query(sql).bind($number).fetch_optional(&mut *$conn).await? else {
                 return Err(StoreError::NotFound(format!("办件 {}", $number)).into());
             };
@@ -812,71 +956,112 @@ macro_rules! command_in_tx {
                     _ => inspections.push((id, a)),
                 }
             }
-            let open_inspection = inspections.iter().find(|(_, s)| s == "open").map(|(id, _)| *id);
-            let inspections_done = inspections.iter().filter(|(_, s)| s == "done").count() as u32;
-            let may_decide = if matches!($command, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. }) {
-                let n: i64 = db::query_scalar(
-                    "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
-                     AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)",
-                )
-                .bind($user_id)
-                .bind(&case.handling_department)
-                .bind($today.to_string())
-                .fetch_one(&mut *$conn)
-                .await?;
+            let may_decide = if needs_authority($command) {
+                let n: i64 = db::query_scalar(AUTHORITY_COUNT).bind($user_id).bind(&case.handling_department).bind($today.to_string()).fetch_one(&mut *$conn).await?;
                 n > 0
             } else {
                 false
             };
-            let file = CaseFile {
-                clock: case.clock.clone(),
-                warning: case.warning_level,
-                state: case.state,
-                commitment_signed: case.form.get("commitment").and_then(|v| v.as_bool()).unwrap_or(false),
-                item,
-                provided,
-                deficiencies: case.deficiencies.clone(),
-                correction_rounds: case.correction_rounds,
-                open_tasks: tasks
-                    .into_iter()
-                    .map(|(id, kind, name, department, seq)| OpenTask {
-                        id,
-                        kind: task_kind(&kind),
-                        name,
-                        department,
-                        seq: u32::try_from(seq).unwrap_or(0),
-                    })
-                    .collect(),
-                opinion_tasks_opened: case.opinion_tasks,
-                open_inspection,
-                inspections_done,
-            };
+            let file = case_file(&case, item, tasks, provided, &inspections);
             let time = crate::time::beijing($actor.at).time();
             let ctx = Context { role: $role, today: $today, time, calendar, may_decide, department: $department };
             let change = execute(&file, $command, &ctx)?;
             let clock = clock_columns(&change, case.warning_level, calendar, $today)?;
-            let (row, new_tasks) = write_change!($conn, $backend == Backend::Postgres, &case, &change, $actor, clock.as_ref());
-            // The open tasks after: those before, less the one completed and, when the case
-            // closed, all but its later checks; and the ones it opened.
-            let closed = change.state().unwrap_or(case.state).is_final();
-            let done = change.done_task.as_ref().map(|(id, _, _)| *id);
-            let mut open_tasks: Vec<i64> = file
-                .open_tasks
-                .iter()
-                .filter(|t| Some(t.id) != done && (!closed || t.kind == TaskKind::PostCheck))
-                .map(|t| t.id)
-                .chain(new_tasks)
-                .collect();
-            open_tasks.sort_unstable();
-            Ok::<Acted, CommandError>(Acted { case: case_from_row!(row), open_tasks })
+            let (row, new_tasks) = write_change!($conn, false, &case, &change, $actor, clock.as_ref());
+            Ok::<Acted, CommandError>(Acted { case: case_from_row!(row), open_tasks: open_tasks_after(&file, &change, new_tasks) })
         }
     };
 }
 
-/// Stores an application inside an open transaction on `$conn`; evaluates to a future of
-/// `Result<Submitted>`.
+/// How many delegations give user `$1` authority over department `$2`'s items on day `$3`.
+pub(crate) const AUTHORITY_COUNT: &str = "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
+     AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)";
+
+/// Whether the submitter of `c` may attach material `id`, found with its uploader and owner: their
+/// own upload (a window clerk may attach any), not already another applicant's.
+pub(crate) fn may_attach(c: &NewCase<'_>, id: i64, found: Option<(i64, Option<String>)>) -> Result<()> {
+    match found {
+        Some((uploader, owner))
+            if (c.any_material || Some(uploader) == c.applicant_user_id) && owner.as_deref().is_none_or(|o| o == c.applicant.id_number) =>
+        {
+            Ok(())
+        }
+        _ => Err(StoreError::Rejected(format!("材料{id}不存在或不属于该申请人"))),
+    }
+}
+
+/// Materials once: the item's typed materials the application does not give, as (requirement,
+/// type): a verified, still valid material of the applicant of that type is reused for each.
+pub(crate) fn to_reuse<'a>(c: &'a NewCase<'_>) -> impl Iterator<Item = (&'a str, &'a str)> {
+    c.item
+        .materials
+        .iter()
+        .filter(|m| !m.kind.is_empty() && !c.materials.iter().any(|a| a.requirement == m.name))
+        .map(|m| (m.name.as_str(), m.kind.as_str()))
+}
+
+/// A new case's first event (`submit`): its detail as stored and its hash.
+pub(crate) fn first_event(c: &NewCase<'_>, number: &str, actor: &Actor, attached: &[(String, i64, &str)]) -> (String, String) {
+    let detail = serde_json::json!({
+        "channel": c.channel.code(),
+        "agent": c.agent,
+        "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>(),
+    });
+    chained_event(
+        crate::audit::GENESIS_HASH,
+        number,
+        1,
+        actor,
+        "submit",
+        "",
+        CaseState::Submitted.code(),
+        "",
+        i64::from(c.item_version),
+        &detail,
+    )
+}
+
+/// A new case's row; `$1`–`$22` bound by [`bind_case_insert!`].
+pub(crate) const CASE_INSERT: &str = "INSERT INTO app_case (number, query_code, item_code, item_version, item_name, handling_department, \
+     applicant_kind, applicant_name, applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, \
+     first_clerk, form, state, submitted_at, submitted_date, idempotency_key, last_event_seq, last_event_hash, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $19)";
+
+/// Binds `$1`–`$22` of [`CASE_INSERT`] on a query of either backend: the case of application
+/// `$c` numbered `$number`, submitted at `$at` (µs) on `$day`, pointing at its first event `$hash`.
+macro_rules! bind_case_insert {
+    ($q:expr, $c:expr, $number:expr, $at:expr, $day:expr, $hash:expr) => {{
+        let c: &NewCase<'_> = $c;
+        $q.bind($number)
+            .bind(c.query_code)
+            .bind(&c.item.code)
+            .bind(i64::from(c.item_version))
+            .bind(&c.item.name)
+            .bind(&c.item.handling_department)
+            .bind(if c.applicant.kind == ApplicantKind::Organisation { "organisation" } else { "person" })
+            .bind(&c.applicant.name)
+            .bind(&c.applicant.id_number)
+            .bind(&c.applicant.phone)
+            .bind(&c.applicant.address)
+            .bind(c.applicant_user_id)
+            .bind(c.channel.code())
+            .bind(c.agent)
+            .bind(c.service_point_id)
+            .bind(c.first_clerk)
+            .bind(serde_json::to_string(c.form).expect("form serialises"))
+            .bind(CaseState::Submitted.code())
+            .bind($at)
+            .bind($day)
+            .bind(c.idempotency_key)
+            .bind($hash)
+    }};
+}
+
+/// Stores an application inside the SQLite committer's open transaction on `$conn`; evaluates
+/// to a future of `Result<Submitted>`. Expects `use crate::lite as db` at the call site.
+/// (PostgreSQL submissions: `cases_pg`.)
 macro_rules! submit_in_tx {
-    ($conn:expr, $case:expr, $actor:expr, $reserved:expr) => {
+    ($conn:expr, $case:expr, $actor:expr) => {
         async {
             let c: &NewCase<'_> = $case;
             let actor: &Actor = $actor;
@@ -900,26 +1085,18 @@ macro_rules! submit_in_tx {
                     .bind(a.material_id)
                     .fetch_optional(&mut *$conn)
                     .await?;
-                match owner {
-                    Some((uploader, owner)) if (c.any_material || Some(uploader) == c.applicant_user_id)
-                        && owner.as_deref().is_none_or(|o| o == c.applicant.id_number) => {}
-                    _ => return Err(StoreError::Rejected(format!("材料{}不存在或不属于该申请人", a.material_id))),
-                }
+                may_attach(c, a.material_id, owner)?;
             }
-            // A number reserved before the transaction (PostgreSQL), or the day's next one.
-            let seq: i64 = match $reserved {
-                Some(seq) => seq,
-                None => {
-                    db::query_scalar(
-                        "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
-                         ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
-                    )
-                    .bind(c.region_code)
-                    .bind(&day)
-                    .fetch_one(&mut *$conn)
-                    .await?
-                }
-            };
+            // The day's next number, taken in the transaction: the single committer has no
+            // contention on it, and a refused submission leaves no gap.
+            let seq: i64 = db::query_scalar(
+                "INSERT INTO case_sequence (region_code, day, last) VALUES ($1, $2, 1) \
+                 ON CONFLICT (region_code, day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last",
+            )
+            .bind(c.region_code)
+            .bind(&day)
+            .fetch_one(&mut *$conn)
+            .await?;
             let number = CaseNumber::new(c.region_code, c.today, u32::try_from(seq).unwrap_or(u32::MAX))
                 .map_err(|e| StoreError::Rejected(format!("办件编号无法生成：{e}")))?
                 .to_string();
@@ -934,56 +1111,24 @@ macro_rules! submit_in_tx {
                 attached.push((a.requirement.clone(), a.material_id, "uploaded"));
             }
             // Materials once: a verified, still valid material of the same type is reused, not asked for again.
-            for m in c.item.materials.iter().filter(|m| !m.kind.is_empty()) {
-                if attached.iter().any(|(r, _, _)| r == &m.name) {
-                    continue;
-                }
+            for (name, kind) in to_reuse(c) {
                 let reuse: Option<i64> = db::query_scalar(
                     "SELECT id FROM material WHERE owner_id_number = $1 AND kind = $2 AND verified_at IS NOT NULL \
                      AND (valid_until IS NULL OR valid_until >= $3) ORDER BY id DESC LIMIT 1",
                 )
                 .bind(&c.applicant.id_number)
-                .bind(&m.kind)
+                .bind(kind)
                 .bind(&day)
                 .fetch_optional(&mut *$conn)
                 .await?;
                 if let Some(id) = reuse {
-                    attached.push((m.name.clone(), id, "reused"));
+                    attached.push((name.to_string(), id, "reused"));
                 }
             }
             let at = time::to_micros(actor.at);
             let version = i64::from(c.item_version);
-            let detail = serde_json::json!({"channel": c.channel.code(), "agent": c.agent, "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>()});
-            let (first_detail, first_hash) =
-                chained_event(crate::audit::GENESIS_HASH, &number, 1, actor, "submit", "", CaseState::Submitted.code(), "", version, &detail);
-            db::query(
-                "INSERT INTO app_case (number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
-                 applicant_id, applicant_phone, applicant_address, applicant_user_id, channel, agent, service_point_id, first_clerk, form, state, \
-                 submitted_at, submitted_date, idempotency_key, last_event_seq, last_event_hash, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $19)",
-            )
-            .bind(&number)
-            .bind(c.query_code)
-            .bind(&c.item.code)
-            .bind(version)
-            .bind(&c.item.name)
-            .bind(&c.item.handling_department)
-            .bind(if c.applicant.kind == ApplicantKind::Organisation { "organisation" } else { "person" })
-            .bind(&c.applicant.name)
-            .bind(&c.applicant.id_number)
-            .bind(&c.applicant.phone)
-            .bind(&c.applicant.address)
-            .bind(c.applicant_user_id)
-            .bind(c.channel.code())
-            .bind(c.agent)
-            .bind(c.service_point_id)
-            .bind(c.first_clerk)
-            .bind(serde_json::to_string(c.form).expect("form serialises"))
-            .bind(CaseState::Submitted.code())
-            .bind(at)
-            .bind(&day)
-            .bind(c.idempotency_key)
-            .bind(&first_hash)
+            let (first_detail, first_hash) = first_event(c, &number, actor, &attached);
+            bind_case_insert!(db::query(CASE_INSERT), c, &number, at, &day, &first_hash)
             .execute(&mut *$conn)
             .await?;
             // The case row exists before its first event (the event references it) and already
@@ -1079,7 +1224,7 @@ impl Store {
                 let work: crate::group::Job = Box::new(move |conn| {
                     use crate::lite as db;
                     let c = owned.borrow();
-                    let result = db::ready(submit_in_tx!(conn, &c, &actor, None::<i64>));
+                    let result = db::ready(submit_in_tx!(conn, &c, &actor));
                     let keep = result.is_ok();
                     let reply: crate::group::Reply = Box::new(move |commit| {
                         let _ = answer.send(match commit {
@@ -1092,16 +1237,7 @@ impl Store {
                 group.submit(work).await.map_err(StoreError::Unavailable)?;
                 answered.await.map_err(|_| StoreError::Unavailable("the submission was not committed".into()))?
             }
-            Db::Postgres(pool) => {
-                use sqlx as db;
-                // Submissions on PostgreSQL run side by side: the day's sequence row is not
-                // locked by each of them to its commit, numbers come from blocks reserved ahead.
-                let seq = self.numbers.next(pool, c.region_code, c.today).await?;
-                let mut tx = pool.begin().await?;
-                let submitted = submit_in_tx!(&mut *tx, c, actor, Some(seq)).await?;
-                tx.commit().await?;
-                Ok(submitted)
-            }
+            Db::Postgres(pool) => self.submit_case_pg(pool, c, actor).await,
         }
     }
 
@@ -1143,7 +1279,6 @@ impl Store {
                     let j = job;
                     let result = db::ready(command_in_tx!(
                         conn,
-                        Backend::Sqlite,
                         &j.specs,
                         &j.number,
                         &j.command,
@@ -1166,26 +1301,7 @@ impl Store {
                 group.submit(work).await.map_err(StoreError::Unavailable)?;
                 answered.await.map_err(|_| StoreError::Unavailable("the command was not committed".into()))?
             }
-            Db::Postgres(pool) => {
-                use sqlx as db;
-                let mut tx = pool.begin().await?;
-                let acted = command_in_tx!(
-                    &mut *tx,
-                    Backend::Postgres,
-                    &self.specs,
-                    number,
-                    command,
-                    cx.actor,
-                    cx.role,
-                    cx.user_id,
-                    cx.department,
-                    cx.today,
-                    &cx.calendar
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(acted)
-            }
+            Db::Postgres(pool) => self.run_command_pg(pool, number, command, cx).await,
         }
     }
 }

@@ -46,6 +46,7 @@ mod bench;
 mod calendar;
 #[macro_use]
 mod cases;
+mod cases_pg;
 mod cases_read;
 mod catalogue;
 mod group;

@@ -11,7 +11,7 @@
 //! has no such contention and takes each number in the submission's transaction.
 
 use crate::Result;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 use std::collections::HashMap;
 
 /// Numbers reserved per round trip.
@@ -22,8 +22,9 @@ pub(crate) const BLOCK: i64 = 20;
 pub(crate) struct NumberBlocks(tokio::sync::Mutex<HashMap<(String, jiff::civil::Date), (i64, i64)>>);
 
 impl NumberBlocks {
-    /// The next sequence number of `region` on `day`.
-    pub(crate) async fn next(&self, pool: &PgPool, region: &str, day: jiff::civil::Date) -> Result<i64> {
+    /// The next sequence number of `region` on `day`; a new block is reserved on `conn` (the
+    /// caller's, so that a submission never waits for a second connection of the pool).
+    pub(crate) async fn next(&self, conn: &mut PgConnection, region: &str, day: jiff::civil::Date) -> Result<i64> {
         let mut blocks = self.0.lock().await;
         let key = (region.to_string(), day);
         if let Some((next, last)) = blocks.get_mut(&key)
@@ -39,7 +40,7 @@ impl NumberBlocks {
         .bind(region)
         .bind(day.to_string())
         .bind(BLOCK)
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await?;
         blocks.retain(|(_, d), _| *d >= day);
         blocks.insert(key, (last - BLOCK + 2, last));

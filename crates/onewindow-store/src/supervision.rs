@@ -7,11 +7,11 @@
 //! the unique case number of `accountability` backs that up.
 
 use crate::audit::audit_append;
-use crate::cases::{CASE_COLUMNS, CaseRecord, ClockColumns, chained_event, clock_columns_of, opt_time, task_kind_code};
+use crate::cases::{CASE_COLUMNS, CaseRecord, ClockColumns, clock_columns_of, opt_time, task_kind_code};
 use crate::{Actor, Backend, Result, Store, StoreError, time};
 use onewindow_core::calendar::Calendar;
 use onewindow_core::case::clock::WarningLevel;
-use onewindow_core::case::{Applicant, ApplicantKind, CaseError, CaseFile, CaseState, Change, Command, Context, TaskKind, execute};
+use onewindow_core::case::{Applicant, ApplicantKind, CaseError, CaseFile, CaseState, Change, Command, Context, execute};
 use onewindow_core::catalogue::ItemSpec;
 use onewindow_core::role::Role;
 use serde::Serialize;
