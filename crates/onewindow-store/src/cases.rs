@@ -103,6 +103,9 @@ pub struct Submitted {
     pub state: CaseState,
     /// False when an earlier submission with the same idempotency key was returned.
     pub created: bool,
+    /// The requirements given a material (uploaded or reused), when the case was created here;
+    /// `None` for an earlier case returned by its idempotency key.
+    pub attached: Option<Vec<String>>,
 }
 
 /// A case after a command, read in the command's transaction.
@@ -1074,7 +1077,7 @@ macro_rules! submit_in_tx {
                         .await?;
                 if let Some((number, query_code, state)) = found {
                     let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;
-                    return Ok(Submitted { number, query_code, state, created: false });
+                    return Ok(Submitted { number, query_code, state, created: false, attached: None });
                 }
             }
             let day = c.today.to_string();
@@ -1144,7 +1147,8 @@ macro_rules! submit_in_tx {
                     .execute(&mut *$conn)
                     .await?;
             }
-            Ok::<Submitted, StoreError>(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true })
+            let attached = Some(attached.into_iter().map(|(requirement, _, _)| requirement).collect());
+            Ok::<Submitted, StoreError>(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true, attached })
         }
     };
 }

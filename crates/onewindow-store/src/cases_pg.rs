@@ -326,7 +326,8 @@ impl Store {
                 .fetch_optional(&mut *conn)
                 .await?;
         if written.is_some() {
-            return Ok(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true });
+            let attached = Some(attached.into_iter().map(|(requirement, _, _)| requirement).collect());
+            return Ok(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true, attached });
         }
         // A submission with the same key committed in between: it is the answer (this number
         // stays unused).
@@ -348,5 +349,5 @@ fn earlier_submission(rows: &[SubmitRow]) -> Result<Option<Submitted>> {
         return Ok(None);
     };
     let state = CaseState::parse(state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;
-    Ok(Some(Submitted { number: number.clone(), query_code: query_code.clone(), state, created: false }))
+    Ok(Some(Submitted { number: number.clone(), query_code: query_code.clone(), state, created: false, attached: None }))
 }

@@ -126,6 +126,8 @@ pub struct Store {
     specs: SpecCache,
     sessions: std::sync::Arc<org::SessionCache>,
     numbers: std::sync::Arc<numbers::NumberBlocks>,
+    /// Service points seen (they never change once created): [`Store::service_point`].
+    points: std::sync::Arc<std::sync::RwLock<Vec<ServicePoint>>>,
 }
 
 /// Who did something, in which role, and when: recorded with every change.
@@ -235,6 +237,7 @@ impl Store {
             specs: SpecCache::default(),
             sessions: std::sync::Arc::default(),
             numbers: std::sync::Arc::default(),
+            points: std::sync::Arc::default(),
         }
     }
 

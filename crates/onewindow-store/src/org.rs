@@ -199,6 +199,22 @@ impl Store {
         Ok(id)
     }
 
+    /// Service point `id`, or with `None` the service hall: from the points this process has
+    /// seen (a point never changes once created), read again when it is not among them.
+    pub async fn service_point(&self, id: Option<i64>) -> Result<Option<ServicePoint>> {
+        let find = |points: &[ServicePoint]| match id {
+            Some(id) => points.iter().find(|p| p.id == id).cloned(),
+            None => points.iter().find(|p| p.kind == "hall").cloned(),
+        };
+        if let Some(found) = find(&self.points.read().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(Some(found));
+        }
+        let points = self.service_points().await?;
+        let found = find(&points);
+        *self.points.write().unwrap_or_else(|p| p.into_inner()) = points;
+        Ok(found)
+    }
+
     /// Every service point.
     pub async fn service_points(&self) -> Result<Vec<ServicePoint>> {
         let rows: Vec<(i64, String, String, String, String)> = with_reader!(self, pool => {

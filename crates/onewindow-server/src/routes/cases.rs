@@ -241,14 +241,13 @@ pub async fn submit(
     if !item.spec.takes_applications() {
         return Err(ApiError::conflict("该事项已取消，不再受理申请", "the item is cancelled and takes no applications"));
     }
-    let points = state.store.service_points().await?;
     let point = match body.service_point_id.or(user.user.service_point_id) {
-        Some(id) => points.iter().find(|p| p.id == id).ok_or_else(|| {
+        Some(id) => state.store.service_point(Some(id)).await?.ok_or_else(|| {
             ApiError::validation(
                 serde_json::json!([{"field": "service_point_id", "message_zh": "服务网点不存在", "message_en": "no such service point"}]),
             )
         })?,
-        None => points.iter().find(|p| p.kind == "hall").ok_or_else(|| ApiError::internal("no service hall configured"))?,
+        None => state.store.service_point(None).await?.ok_or_else(|| ApiError::internal("no service hall configured"))?,
     };
     let key = match idempotency_key {
         Some(k) if k.is_empty() || k.len() > IDEMPOTENCY_KEY_CHARS_MAX => {
@@ -277,7 +276,11 @@ pub async fn submit(
         any_material: role == Role::Clerk,
     };
     let done = state.store.submit_case(&new, &state.actor(&user.user, role)).await?;
-    let provided: Vec<String> = state.store.case_materials(&done.number).await?.into_iter().map(|m| m.requirement).collect();
+    let provided: Vec<String> = match done.attached {
+        Some(attached) => attached,
+        // An earlier submission returned by its key: what it has now.
+        None => state.store.case_materials(&done.number).await?.into_iter().map(|m| m.requirement).collect(),
+    };
     let provided: Vec<&str> = provided.iter().map(String::as_str).collect();
     let missing = missing_requirements(&item.spec, &provided).into_iter().map(String::from).collect();
     tracing::info!(case_number = %done.number, created = done.created, "Submitted case {}", done.number);
