@@ -314,6 +314,16 @@ async fn joint_opinions_inspection_and_denial() {
             .await
             .unwrap();
         assert_eq!(case(&app, &a.reviewer, number).await["state"], "in_review");
+        // The case page's one statement reads what the separate reads do.
+        let page = app.store.case_page(number).await.unwrap().unwrap();
+        let tasks = app.store.case_tasks(number).await.unwrap();
+        assert_eq!(serde_json::to_value(&page.tasks).unwrap(), serde_json::to_value(&tasks).unwrap(), "{}", backend.name());
+        let materials = app.store.case_materials(number).await.unwrap();
+        assert_eq!(serde_json::to_value(&page.materials).unwrap(), serde_json::to_value(&materials).unwrap());
+        let inspections = app.store.case_inspections(number).await.unwrap();
+        assert_eq!(serde_json::to_value(&page.inspections).unwrap(), serde_json::to_value(&inspections).unwrap());
+        assert_eq!(page.inspections[0].passed, Some(true));
+        assert_eq!((page.tasks.len(), page.inspections[0].photos.len()), (3, 1));
 
         // Clerks and reviewers do not decide; a denial needs reasons and legal basis.
         assert_problem(act(&app, &a.clerk, number, "decide", json!({"outcome": "denied"})).await, 403, "forbidden").await;

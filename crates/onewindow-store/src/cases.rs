@@ -1440,7 +1440,7 @@ pub(crate) fn clock_columns_of(
     })
 }
 
-fn task_kind(code: &str) -> TaskKind {
+pub(crate) fn task_kind(code: &str) -> TaskKind {
     match code {
         "opinion" => TaskKind::Opinion,
         "post_check" => TaskKind::PostCheck,

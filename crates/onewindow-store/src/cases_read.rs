@@ -1,9 +1,13 @@
 //! Reading cases: events, tasks, inspections, materials, lists, inboxes, and the check of
 //! every case's event chain.
 
-use crate::cases::{CASE_PAGE_MAX, CaseEvent, CaseFilter, CaseMaterial, CaseSummary, InspectionRecord, TaskRecord, event_hash};
-use crate::{Actor, Result, Store, StoreError, time};
-use onewindow_core::case::{CaseState, TaskKind};
+use crate::cases::{
+    CASE_COLUMNS, CASE_PAGE_MAX, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, InspectionRecord, TaskRecord, event_hash,
+    opt_time, task_kind,
+};
+use crate::{Actor, Backend, Result, Store, StoreError, time};
+use onewindow_core::case::clock::WarningLevel;
+use onewindow_core::case::{Applicant, ApplicantKind, CaseState};
 use sqlx::Row;
 
 /// The first case whose event chain does not verify.
@@ -21,6 +25,73 @@ const CHAIN_BATCH: i64 = 5000;
 
 /// `id, kind, departments, note, state, ordered_by, ordered_at, findings, passed, photos, completed_by`.
 type InspectionRow = (i64, String, String, String, String, String, i64, String, Option<bool>, String, String);
+
+/// `requirement, material_id, source, file_name, sha256, verified_by`.
+type MaterialRow = (String, i64, String, String, String, Option<String>);
+
+/// `id, kind, name, department, seq, state, opinion, comment, created_at, completed_at, completed_by`.
+type TaskRow = (i64, String, String, String, i64, String, Option<String>, String, i64, Option<i64>, String);
+
+fn inspection_record(
+    (id, kind, departments, note, state, ordered_by, ordered_at, findings, passed, photos, completed_by): InspectionRow,
+) -> InspectionRecord {
+    InspectionRecord {
+        id,
+        kind,
+        departments: serde_json::from_str(&departments).unwrap_or_default(),
+        note,
+        state,
+        ordered_by,
+        ordered_at: time::from_micros(ordered_at).to_string(),
+        findings,
+        passed,
+        photos: serde_json::from_str(&photos).unwrap_or_default(),
+        completed_by,
+    }
+}
+
+fn material_record((requirement, material_id, source, file_name, sha256, verified_by): MaterialRow) -> CaseMaterial {
+    CaseMaterial { requirement, material_id, source, file_name, sha256, verified_by }
+}
+
+/// A case with everything its page shows.
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    /// The case.
+    pub case: CaseRecord,
+    /// Its tasks, oldest first.
+    pub tasks: Vec<TaskRecord>,
+    /// Its materials, by requirement.
+    pub materials: Vec<CaseMaterial>,
+    /// Its inspections, oldest first.
+    pub inspections: Vec<InspectionRecord>,
+}
+
+/// A case and its tasks, materials and inspections (as JSON arrays of the rows above) in one
+/// statement; the aggregates are spelled per backend.
+fn case_page_sql(backend: Backend) -> String {
+    let (agg, build, empty, passed) = match backend {
+        Backend::Postgres => ("json_agg", "json_build_array", "COALESCE(", "passed"),
+        Backend::Sqlite => (
+            "json_group_array",
+            "json_array",
+            "",
+            "CASE WHEN passed IS NULL THEN NULL WHEN passed THEN json('true') ELSE json('false') END",
+        ),
+    };
+    // PostgreSQL's aggregate is NULL over no rows, and JSON rather than text.
+    let close = if backend == Backend::Postgres { ", '[]')::text" } else { "" };
+    format!(
+        "SELECT {CASE_COLUMNS}, \
+         {empty}(SELECT {agg}({build}(id, kind, name, department, seq, state, opinion, comment, created_at, completed_at, completed_by) ORDER BY id) \
+            FROM task WHERE case_number = $1){close} AS tasks_json, \
+         {empty}(SELECT {agg}({build}(cm.requirement, cm.material_id, cm.source, m.file_name, m.sha256, m.verified_by) ORDER BY cm.requirement) \
+            FROM case_material cm JOIN material m ON m.id = cm.material_id WHERE cm.case_number = $1){close} AS materials_json, \
+         {empty}(SELECT {agg}({build}(id, kind, departments, note, state, ordered_by, ordered_at, findings, {passed}, photos, completed_by) ORDER BY id) \
+            FROM inspection WHERE case_number = $1){close} AS inspections_json \
+         FROM app_case WHERE number = $1"
+    )
+}
 
 /// `number, item_name, item_code, handling_department, applicant_name, state, channel, submitted_at, due_date`.
 type SummaryRow = (String, String, String, String, String, String, String, i64, Option<String>, Option<String>, String);
@@ -59,6 +130,62 @@ impl Store {
             .collect())
     }
 
+    /// A case with its tasks, materials and inspections, read together (one statement).
+    pub async fn case_page(&self, number: &str) -> Result<Option<CasePage>> {
+        let sql = case_page_sql(self.backend());
+        let row_json = |text: String, what: &str| -> Result<serde_json::Value> {
+            serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("case {number}"), format!("{what}: {e}")))
+        };
+        let found = with_reader!(self, pool => {
+            match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(pool).await? {
+                Some(r) => Some((case_from_row!(r), r.try_get::<String, _>("tasks_json")?, r.try_get::<String, _>("materials_json")?, r.try_get::<String, _>("inspections_json")?)),
+                None => None,
+            }
+        });
+        let Some((case, tasks, materials, inspections)) = found else {
+            return Ok(None);
+        };
+        let rows = |v: serde_json::Value, what: &str| -> Result<Vec<serde_json::Value>> {
+            match v {
+                serde_json::Value::Array(a) => Ok(a),
+                _ => Err(StoreError::Corrupt(format!("case {number}"), format!("{what}: not an array"))),
+            }
+        };
+        let parse = |v: serde_json::Value, what: &str| StoreError::Corrupt(format!("case {number}"), format!("{what}: {v}"));
+        let mut page = CasePage { tasks: Vec::new(), materials: Vec::new(), inspections: Vec::new(), case };
+        for t in rows(row_json(tasks, "tasks")?, "tasks")? {
+            let (id, kind, name, department, seq, state, opinion, comment, created_at, completed_at, completed_by): TaskRow =
+                serde_json::from_value(t.clone()).map_err(|_| parse(t, "task"))?;
+            let c = &page.case;
+            page.tasks.push(TaskRecord {
+                id,
+                case_number: c.number.clone(),
+                kind: task_kind(&kind),
+                name,
+                department,
+                seq,
+                state,
+                opinion,
+                comment,
+                created_at: time::from_micros(created_at).to_string(),
+                completed_at: completed_at.map(|u| time::from_micros(u).to_string()),
+                completed_by,
+                item_name: c.item_name.clone(),
+                applicant_name: c.applicant.name.clone(),
+                due_date: c.due_date.clone(),
+                clock: c.clock.clone(),
+                warning_level: c.warning_level.code().to_string(),
+            });
+        }
+        for m in rows(row_json(materials, "materials")?, "materials")? {
+            page.materials.push(material_record(serde_json::from_value(m.clone()).map_err(|_| parse(m, "material"))?));
+        }
+        for i in rows(row_json(inspections, "inspections")?, "inspections")? {
+            page.inspections.push(inspection_record(serde_json::from_value(i.clone()).map_err(|_| parse(i, "inspection"))?));
+        }
+        Ok(Some(page))
+    }
+
     /// Tasks of a case, oldest first.
     pub async fn case_tasks(&self, number: &str) -> Result<Vec<TaskRecord>> {
         self.tasks_where("t.case_number = $1", number, 1000).await
@@ -78,7 +205,7 @@ impl Store {
                 out.push(TaskRecord {
                     id: r.try_get("id")?,
                     case_number: r.try_get("case_number")?,
-                    kind: match kind.as_str() { "opinion" => TaskKind::Opinion, "post_check" => TaskKind::PostCheck, _ => TaskKind::Step },
+                    kind: task_kind(&kind),
                     name: r.try_get("name")?,
                     department: r.try_get("department")?,
                     seq: r.try_get("seq")?,
@@ -126,22 +253,7 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|(id, kind, departments, note, state, ordered_by, ordered_at, findings, passed, photos, completed_by)| InspectionRecord {
-                id,
-                kind,
-                departments: serde_json::from_str(&departments).unwrap_or_default(),
-                note,
-                state,
-                ordered_by,
-                ordered_at: time::from_micros(ordered_at).to_string(),
-                findings,
-                passed,
-                photos: serde_json::from_str(&photos).unwrap_or_default(),
-                completed_by,
-            })
-            .collect())
+        Ok(rows.into_iter().map(inspection_record).collect())
     }
 
     /// The case an inspection belongs to.
@@ -153,7 +265,7 @@ impl Store {
 
     /// Materials attached to a case.
     pub async fn case_materials(&self, number: &str) -> Result<Vec<CaseMaterial>> {
-        let rows: Vec<(String, i64, String, String, String, Option<String>)> = with_reader!(self, pool => {
+        let rows: Vec<MaterialRow> = with_reader!(self, pool => {
             sqlx::query_as(
                 "SELECT cm.requirement, cm.material_id, cm.source, m.file_name, m.sha256, m.verified_by \
                  FROM case_material cm JOIN material m ON m.id = cm.material_id WHERE cm.case_number = $1 ORDER BY cm.requirement",
@@ -162,17 +274,7 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|(requirement, material_id, source, file_name, sha256, verified_by)| CaseMaterial {
-                requirement,
-                material_id,
-                source,
-                file_name,
-                sha256,
-                verified_by,
-            })
-            .collect())
+        Ok(rows.into_iter().map(material_record).collect())
     }
 
     /// Whether a material is attached to a case the applicant account owns or to any case

@@ -63,7 +63,7 @@ pub use cases::{
     Acted, CASE_PAGE_MAX, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord,
     MaterialMeta, NewCase, NewMaterial, Submitted, TaskRecord, event_hash, task_kind_code,
 };
-pub use cases_read::CaseChainCheck;
+pub use cases_read::{CaseChainCheck, CasePage};
 pub use catalogue::{ImportSummary, StoredItem, StoredTransfer, VersionSummary};
 pub use org::{NewUser, Region, ServicePoint, SessionKind, User};
 pub use supervision::{AccountabilityRecord, DashboardCell, SupervisedCase, SupervisionFilter, TICK_BATCH, TickReport};

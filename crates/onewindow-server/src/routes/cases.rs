@@ -15,7 +15,7 @@ use onewindow_core::case::{
 };
 use onewindow_core::role::{Permission, Role};
 use onewindow_store::{
-    Acted, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord, NewCase,
+    Acted, CaseEvent, CaseFilter, CaseMaterial, CasePage, CaseRecord, CaseSummary, CommandContext, CommandError, InspectionRecord, NewCase,
     NewMaterial, TaskRecord,
 };
 use serde::{Deserialize, Serialize};
@@ -365,17 +365,15 @@ pub fn documents_of(case: &CaseRecord) -> Vec<String> {
 
 /// Loads a case the user may read, with everything around it.
 pub async fn load_detail(state: &AppState, user: &CurrentUser, number: &str) -> Result<CaseDetail, ApiError> {
-    let case =
-        state.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("办件{number}不存在"), format!("no case {number}")))?;
-    let tasks = state.store.case_tasks(number).await?;
+    let CasePage { case, tasks, materials, inspections } = state
+        .store
+        .case_page(number)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("办件{number}不存在"), format!("no case {number}")))?;
     if !may_read(user, &case, &tasks) {
         return Err(ApiError::forbidden("查看该办件", "read this case"));
     }
-    let (materials, inspections, spec) = tokio::try_join!(
-        state.store.case_materials(number),
-        state.store.case_inspections(number),
-        state.store.item_spec(&case.item_code, case.item_version)
-    )?;
+    let spec = state.store.item_spec(&case.item_code, case.item_version).await?;
     let provided: Vec<&str> = materials.iter().map(|m| m.requirement.as_str()).collect();
     let missing = spec.as_ref().map(|s| missing_requirements(s, &provided).into_iter().map(String::from).collect()).unwrap_or_default();
     Ok(CaseDetail {

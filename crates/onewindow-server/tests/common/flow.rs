@@ -77,8 +77,10 @@ pub async fn ok(app: &TestApp, token: &str, number: &str, action: &str, body: Va
 
 pub async fn case(app: &TestApp, token: &str, number: &str) -> Value {
     let r = app.http.get(app.url(&format!("/api/v1/cases/{number}"))).bearer_auth(token).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
 }
 
 /// Completes every open task of the case with `approve`, as the reviewer.
