@@ -134,3 +134,18 @@ async fn the_edit_form_saves_a_version_and_shows_errors() {
         assert_eq!(app.get_json(&format!("/api/v1/items/{code}")).await.1["version"], version + 1);
     }
 }
+
+#[tokio::test]
+async fn the_case_page_names_people_not_accounts() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let a = common::flow::actors(&app).await;
+    // Registered at the window by the clerk, who is then the first responsible (首问负责).
+    let item = common::flow::item_named(&app, "林木采伐许可证核发").await;
+    let number = common::flow::submit(&app, &a.clerk, &item, &[], serde_json::json!({})).await["number"].as_str().unwrap().to_string();
+    common::flow::ok(&app, &a.clerk, &number, "accept", serde_json::json!({})).await;
+    let clerk = client();
+    login(&app, &clerk, "clerk").await;
+    let page = clerk.get(app.url(&format!("/cases/{number}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("首问负责：李芳（综合窗口）"), "{page}");
+    assert!(!page.contains("首问负责：clerk"));
+}

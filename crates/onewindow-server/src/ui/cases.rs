@@ -431,6 +431,7 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
         m.verified_by = m.verified_by.as_deref().map(&person);
     }
     let mut record = detail.case.clone();
+    record.first_clerk = person(&record.first_clerk);
     record.accepted_by = person(&record.accepted_by);
     record.decided_by = person(&record.decided_by);
     let times =
