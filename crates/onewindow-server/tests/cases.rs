@@ -472,23 +472,20 @@ async fn commands_arriving_together_are_kept_or_refused_each_on_its_own() {
         }
         // Every case at once: a legal acceptance, an illegal decision, and a command on a case
         // that does not exist.
-        let mut calls = tokio::task::JoinSet::new();
+        let mut sent = Vec::new();
+        let mut posts = Vec::new();
         for (i, number) in numbers.iter().enumerate() {
             for (what, target, action, token) in [
                 ("accept", number.clone(), "accept", a.clerk.clone()),
                 ("decide", number.clone(), "decide", a.leader.clone()),
                 ("unknown", format!("61990120261123{:05}", 90_000 + i), "accept", a.clerk.clone()),
             ] {
-                let (http, url) = (app.http.clone(), app.url(&format!("/api/v1/cases/{target}/{action}")));
-                calls.spawn(async move {
-                    let r = http.post(url).bearer_auth(token).json(&json!({"outcome": "approved"})).send().await.unwrap();
-                    (what, target, r.status().as_u16())
-                });
+                posts.push((token, format!("/api/v1/cases/{target}/{action}"), json!({"outcome": "approved"}), None));
+                sent.push((what, target));
             }
         }
         let mut answered = 0;
-        while let Some(done) = calls.join_next().await {
-            let (what, target, status) = done.unwrap();
+        for ((what, target), (status, _)) in sent.into_iter().zip(post_at_once(&app, posts).await) {
             let expected = match what {
                 "accept" => 200,
                 "decide" => 409,
@@ -530,12 +527,8 @@ async fn commands_on_one_case_at_once_apply_one_after_the_other() {
         // Six clerks press "accept" on one application at the same moment: one acceptance.
         let item = item_named(&app, "林木采伐许可证核发").await;
         let number = submit(&app, &a.applicant, &item, &[], json!({})).await["number"].as_str().unwrap().to_string();
-        let mut calls = tokio::task::JoinSet::new();
-        for _ in 0..6 {
-            let (http, url, token) = (app.http.clone(), app.url(&format!("/api/v1/cases/{number}/accept")), a.clerk.clone());
-            calls.spawn(async move { http.post(url).bearer_auth(token).json(&json!({})).send().await.unwrap().status().as_u16() });
-        }
-        let mut statuses: Vec<u16> = calls.join_all().await;
+        let accepts = (0..6).map(|_| (a.clerk.clone(), format!("/api/v1/cases/{number}/accept"), json!({}), None)).collect();
+        let mut statuses: Vec<u16> = post_at_once(&app, accepts).await.into_iter().map(|(status, _)| status).collect();
         statuses.sort_unstable();
         assert_eq!(statuses, [200, 409, 409, 409, 409, 409], "{}", backend.name());
 
@@ -554,15 +547,11 @@ async fn commands_on_one_case_at_once_apply_one_after_the_other() {
         let opinions: Vec<i64> =
             c["tasks"].as_array().unwrap().iter().filter(|t| t["kind"] == "opinion").map(|t| t["id"].as_i64().unwrap()).collect();
         assert_eq!(opinions.len(), 2);
-        let mut calls = tokio::task::JoinSet::new();
-        for id in opinions.clone() {
-            let (http, url, token) = (app.http.clone(), app.url(&format!("/api/v1/tasks/{id}/complete")), a.reviewer.clone());
-            calls.spawn(async move {
-                let r = http.post(url).bearer_auth(token).json(&json!({"opinion": "approve", "comment": "同意"})).send().await.unwrap();
-                (r.status().as_u16(), r.text().await.unwrap())
-            });
-        }
-        for (status, body) in calls.join_all().await {
+        let given = opinions
+            .iter()
+            .map(|id| (a.reviewer.clone(), format!("/api/v1/tasks/{id}/complete"), json!({"opinion": "approve", "comment": "同意"}), None))
+            .collect();
+        for (status, body) in post_at_once(&app, given).await {
             assert_eq!(status, 200, "{body} on {}", backend.name());
         }
         let c = case(&app, &a.reviewer, &number).await;
@@ -587,16 +576,8 @@ async fn commands_on_one_case_at_once_apply_one_after_the_other() {
         let item = item_named(&app, "乡村兽医登记许可").await;
         let body =
             json!({"item_code": item["code"], "applicant": {"kind": "person", "name": PERSON.0, "id_number": PERSON.1}, "materials": []});
-        let mut calls = tokio::task::JoinSet::new();
-        for _ in 0..6 {
-            let (http, url, token, body) = (app.http.clone(), app.url("/api/v1/cases"), a.applicant.clone(), body.clone());
-            calls.spawn(async move {
-                let r = http.post(url).bearer_auth(token).header("Idempotency-Key", "same-click").json(&body).send().await.unwrap();
-                let status = r.status().as_u16();
-                (status, r.json::<Value>().await.unwrap())
-            });
-        }
-        let answers = calls.join_all().await;
+        let retries = (0..6).map(|_| (a.applicant.clone(), "/api/v1/cases".to_string(), body.clone(), Some("same-click"))).collect();
+        let answers = post_at_once(&app, retries).await;
         let numbers: std::collections::BTreeSet<String> = answers.iter().map(|(_, v)| v["number"].as_str().unwrap().to_string()).collect();
         assert_eq!(numbers.len(), 1, "{answers:?} on {}", backend.name());
         assert_eq!(answers.iter().filter(|(s, _)| *s == 201).count(), 1, "{answers:?}");

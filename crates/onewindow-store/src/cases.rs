@@ -432,6 +432,11 @@ pub fn event_hash(
     hex::encode(h.finalize())
 }
 
+/// Rows a statement aggregated into a JSON array (`what`) for case `number`.
+pub(crate) fn json_rows<T: serde::de::DeserializeOwned>(text: &str, number: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("case {number}"), format!("{what}: {e}")))
+}
+
 pub(crate) fn opt_time(us: Option<i64>) -> Option<String> {
     us.map(|u| time::from_micros(u).to_string())
 }
@@ -540,18 +545,14 @@ pub(crate) fn chained_event(
     (detail, hash)
 }
 
-/// Appends one event to a case's chain inside `$tx`; evaluates to a future of its hash. With
-/// `stored:` the detail (as JSON text) and hash come from [`chained_event`] already.
+/// Appends one event to a case's chain inside `$tx`, its detail (JSON text) and hash already
+/// worked out ([`chained_event`]); evaluates to a future of `Result<(), StoreError>`.
 macro_rules! append_event {
-    ($tx:expr, $number:expr, $seq:expr, $prev:expr, $actor:expr, $action:expr, $from:expr, $to:expr, $reason:expr, $version:expr, $detail:expr) => {{
-        let (detail, hash) = chained_event($prev, $number, $seq, $actor, $action, $from, $to, $reason, $version, &$detail);
-        append_event!(stored: $tx, $number, $seq, $prev, $actor, $action, $from, $to, $reason, $version, detail, hash)
-    }};
-    (stored: $tx:expr, $number:expr, $seq:expr, $prev:expr, $actor:expr, $action:expr, $from:expr, $to:expr, $reason:expr, $version:expr, $detail_json:expr, $hash:expr) => {
+    ($tx:expr, $number:expr, $seq:expr, $prev:expr, $actor:expr, $action:expr, $from:expr, $to:expr, $reason:expr, $version:expr, $detail_json:expr, $hash:expr) => {
         async {
             let actor: &Actor = $actor;
             let seq: i64 = $seq;
-            let (detail_json, hash): (String, String) = ($detail_json, $hash);
+            let (detail_json, hash): (&str, &str) = ($detail_json, $hash);
             db::query(
                 "INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -566,12 +567,12 @@ macro_rules! append_event {
             .bind($to)
             .bind($reason)
             .bind($version)
-            .bind(&detail_json)
+            .bind(detail_json)
             .bind($prev)
-            .bind(&hash)
+            .bind(hash)
             .execute(&mut *$tx)
             .await?;
-            Ok::<String, StoreError>(hash)
+            Ok::<(), StoreError>(())
         }
     };
 }
@@ -766,7 +767,7 @@ macro_rules! write_change {
         let at = w.at;
         let version = i64::from(case.item_version);
         for e in &w.events {
-            append_event!(stored: $tx, &case.number, e.seq, &e.prev, actor, e.action, e.from, e.to, &e.reason, version, e.detail.clone(), e.hash.clone()).await?;
+            append_event!($tx, &case.number, e.seq, &e.prev, actor, e.action, e.from, e.to, &e.reason, version, &e.detail, &e.hash).await?;
         }
         // The case as the command leaves it comes back from its one UPDATE.
         let sql = format!("{} RETURNING {CASE_COLUMNS}", crate::cases::CaseWrite::update_sql($full || w.state != case.state, $full || clock_columns.is_some()));
@@ -1131,24 +1132,44 @@ macro_rules! submit_in_tx {
             let at = time::to_micros(actor.at);
             let version = i64::from(c.item_version);
             let (first_detail, first_hash) = first_event(c, &number, actor, &attached);
-            bind_case_insert!(db::query(CASE_INSERT), c, &number, at, &day, &first_hash)
-            .execute(&mut *$conn)
-            .await?;
+            bind_case_insert!(db::query(CASE_INSERT), c, &number, at, &day, &first_hash).execute(&mut *$conn).await?;
             // The case row exists before its first event (the event references it) and already
             // points at it: the hash does not depend on the row.
-            append_event!(stored: $conn, &number, 1, crate::audit::GENESIS_HASH, actor, "submit", "", CaseState::Submitted.code(), "", version, first_detail, first_hash).await?;
+            append_event!(
+                $conn,
+                &number,
+                1,
+                crate::audit::GENESIS_HASH,
+                actor,
+                "submit",
+                "",
+                CaseState::Submitted.code(),
+                "",
+                version,
+                &first_detail,
+                &first_hash
+            )
+            .await?;
             for (requirement, id, source) in &attached {
-                db::query("INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&number)
-                    .bind(requirement)
-                    .bind(id)
-                    .bind(*source)
-                    .bind(at)
-                    .execute(&mut *$conn)
-                    .await?;
+                db::query(
+                    "INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&number)
+                .bind(requirement)
+                .bind(id)
+                .bind(*source)
+                .bind(at)
+                .execute(&mut *$conn)
+                .await?;
             }
             let attached = Some(attached.into_iter().map(|(requirement, _, _)| requirement).collect());
-            Ok::<Submitted, StoreError>(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true, attached })
+            Ok::<Submitted, StoreError>(Submitted {
+                number,
+                query_code: c.query_code.to_string(),
+                state: CaseState::Submitted,
+                created: true,
+                attached,
+            })
         }
     };
 }

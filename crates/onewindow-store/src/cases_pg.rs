@@ -16,7 +16,7 @@
 
 use crate::cases::{
     Acted, CASE_COLUMNS, CASE_INSERT, CaseRecord, CaseWrite, ClockColumns, CommandContext, CommandError, NewCase, Submitted, case_file,
-    clock_columns, first_event, may_attach, needs_authority, open_tasks_after, opt_time, task_kind_code, to_reuse,
+    clock_columns, first_event, json_rows, may_attach, needs_authority, open_tasks_after, opt_time, task_kind_code, to_reuse,
 };
 use crate::{Actor, Result, Store, StoreError, time};
 use onewindow_core::case::clock::WarningLevel;
@@ -137,8 +137,7 @@ fn write_statement(parts: Parts) -> &'static str {
 }
 
 fn json_column<T: serde::de::DeserializeOwned>(row: &sqlx::postgres::PgRow, column: &str, number: &str) -> Result<T> {
-    let text: String = row.try_get(column)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("case {number}"), format!("{column}: {e}")))
+    json_rows(&row.try_get::<String, _>(column)?, number, column)
 }
 
 impl Store {

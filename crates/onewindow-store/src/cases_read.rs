@@ -3,7 +3,7 @@
 
 use crate::cases::{
     CASE_COLUMNS, CASE_PAGE_MAX, CaseEvent, CaseFilter, CaseMaterial, CaseRecord, CaseSummary, InspectionRecord, TaskRecord, event_hash,
-    opt_time, task_kind,
+    json_rows, opt_time, task_kind,
 };
 use crate::{Actor, Backend, Result, Store, StoreError, time};
 use onewindow_core::case::clock::WarningLevel;
@@ -133,9 +133,6 @@ impl Store {
     /// A case with its tasks, materials and inspections, read together (one statement).
     pub async fn case_page(&self, number: &str) -> Result<Option<CasePage>> {
         let sql = case_page_sql(self.backend());
-        let row_json = |text: String, what: &str| -> Result<serde_json::Value> {
-            serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("case {number}"), format!("{what}: {e}")))
-        };
         let found = with_reader!(self, pool => {
             match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(pool).await? {
                 Some(r) => Some((case_from_row!(r), r.try_get::<String, _>("tasks_json")?, r.try_get::<String, _>("materials_json")?, r.try_get::<String, _>("inspections_json")?)),
@@ -145,17 +142,16 @@ impl Store {
         let Some((case, tasks, materials, inspections)) = found else {
             return Ok(None);
         };
-        let rows = |v: serde_json::Value, what: &str| -> Result<Vec<serde_json::Value>> {
-            match v {
-                serde_json::Value::Array(a) => Ok(a),
-                _ => Err(StoreError::Corrupt(format!("case {number}"), format!("{what}: not an array"))),
-            }
+        let tasks: Vec<TaskRow> = json_rows(&tasks, number, "tasks")?;
+        let materials: Vec<MaterialRow> = json_rows(&materials, number, "materials")?;
+        let inspections: Vec<InspectionRow> = json_rows(&inspections, number, "inspections")?;
+        let mut page = CasePage {
+            tasks: Vec::with_capacity(tasks.len()),
+            materials: materials.into_iter().map(material_record).collect(),
+            inspections: inspections.into_iter().map(inspection_record).collect(),
+            case,
         };
-        let parse = |v: serde_json::Value, what: &str| StoreError::Corrupt(format!("case {number}"), format!("{what}: {v}"));
-        let mut page = CasePage { tasks: Vec::new(), materials: Vec::new(), inspections: Vec::new(), case };
-        for t in rows(row_json(tasks, "tasks")?, "tasks")? {
-            let (id, kind, name, department, seq, state, opinion, comment, created_at, completed_at, completed_by): TaskRow =
-                serde_json::from_value(t.clone()).map_err(|_| parse(t, "task"))?;
+        for (id, kind, name, department, seq, state, opinion, comment, created_at, completed_at, completed_by) in tasks {
             let c = &page.case;
             page.tasks.push(TaskRecord {
                 id,
@@ -176,12 +172,6 @@ impl Store {
                 clock: c.clock.clone(),
                 warning_level: c.warning_level.code().to_string(),
             });
-        }
-        for m in rows(row_json(materials, "materials")?, "materials")? {
-            page.materials.push(material_record(serde_json::from_value(m.clone()).map_err(|_| parse(m, "material"))?));
-        }
-        for i in rows(row_json(inspections, "inspections")?, "inspections")? {
-            page.inspections.push(inspection_record(serde_json::from_value(i.clone()).map_err(|_| parse(i, "inspection"))?));
         }
         Ok(Some(page))
     }

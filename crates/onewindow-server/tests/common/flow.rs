@@ -112,3 +112,27 @@ pub async fn complete_open_tasks(app: &TestApp, reviewer: &str, number: &str) ->
         }
     }
 }
+
+/// Sends every `(token, path, body, idempotency key)` POST at the same moment; answers each
+/// with its status and JSON body, in the order given.
+pub async fn post_at_once(app: &TestApp, posts: Vec<(String, String, Value, Option<&'static str>)>) -> Vec<(u16, Value)> {
+    let calls: Vec<_> = posts
+        .into_iter()
+        .map(|(token, path, body, key)| {
+            let mut r = app.http.post(app.url(&path)).bearer_auth(token).json(&body);
+            if let Some(key) = key {
+                r = r.header("Idempotency-Key", key);
+            }
+            tokio::spawn(async move {
+                let r = r.send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.json::<Value>().await.unwrap_or(Value::Null))
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(calls.len());
+    for call in calls {
+        answers.push(call.await.unwrap());
+    }
+    answers
+}
