@@ -67,6 +67,10 @@ pub struct CasePage {
     pub inspections: Vec<InspectionRecord>,
 }
 
+/// [`case_page_sql`] per backend, built once.
+static CASE_PAGE_SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| case_page_sql(Backend::Sqlite));
+static CASE_PAGE_POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| case_page_sql(Backend::Postgres));
+
 /// A case and its tasks, materials and inspections (as JSON arrays of the rows above) in one
 /// statement; the aggregates are spelled per backend.
 fn case_page_sql(backend: Backend) -> String {
@@ -132,7 +136,10 @@ impl Store {
 
     /// A case with its tasks, materials and inspections, read together (one statement).
     pub async fn case_page(&self, number: &str) -> Result<Option<CasePage>> {
-        let sql = case_page_sql(self.backend());
+        let sql = match self.backend() {
+            Backend::Sqlite => CASE_PAGE_SQLITE.as_str(),
+            Backend::Postgres => CASE_PAGE_POSTGRES.as_str(),
+        };
         let found = with_reader!(self, pool => {
             match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(pool).await? {
                 Some(r) => Some((case_from_row!(r), r.try_get::<String, _>("tasks_json")?, r.try_get::<String, _>("materials_json")?, r.try_get::<String, _>("inspections_json")?)),

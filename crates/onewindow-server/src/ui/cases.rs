@@ -368,13 +368,14 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
         Ok(s) => s,
         Err(e) => return html_error(e.into(), Some(user)),
     };
-    let spec = state.store.item(&detail.case.item_code, Some(detail.case.item_version)).await.ok().flatten().map(|i| i.spec);
+    // The version the case runs under: cached, as load_detail read it.
+    let spec = state.store.item_spec(&detail.case.item_code, detail.case.item_version).await.ok().flatten();
     let c = &detail.case;
     let roles = &user.user.roles;
     let owner = c.applicant_user_id == Some(user.user.id);
     let staff = user.can(Permission::StaffArea);
+    let users = state.store.users().await.unwrap_or_default();
     let events = if staff {
-        let users = state.store.users().await.unwrap_or_default();
         state
             .store
             .case_events(number)
@@ -417,7 +418,6 @@ async fn case_page(state: &AppState, user: &CurrentUser, number: &str, message: 
         .cloned()
         .collect();
     let outstanding = c.deficiencies.iter().any(|d| !d.supplied);
-    let users = state.store.users().await.unwrap_or_default();
     let person = |username: &str| {
         users.iter().find(|u| u.username == username).map(|u| u.display_name.clone()).unwrap_or_else(|| username.to_string())
     };
