@@ -571,6 +571,16 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
         }
         b.go(Action::Accept, comment, serde_json::json!({}))?;
     } else {
+        // Every required material not given is either owed (listed here) or asked for in a
+        // correction notice; none is passed over in silence.
+        let unlisted: Vec<&str> = absent.iter().copied().filter(|a| !missing.iter().any(|(m, _)| m == a)).collect();
+        if !unlisted.is_empty() {
+            return Err(invalid(
+                "missing",
+                format!("尚缺必需材料：{}。容缺受理须列出全部缺少的材料，否则请一次性告知补正", unlisted.join("、")),
+                format!("required materials missing but not listed as owed: {}", unlisted.join(", ")),
+            ));
+        }
         for (material, days) in missing {
             let Some(spec) = file.item.materials.iter().find(|m| &m.name == material) else {
                 return Err(invalid(
@@ -929,9 +939,9 @@ mod tests {
         assert_eq!(states(&c), vec![CaseState::AcceptedWithDeficiency, CaseState::InReview]);
         let d = &c.deficiencies.as_ref().unwrap()[0];
         assert_eq!((d.material.as_str(), d.deadline_date, d.supplied), ("营业执照", jiff::civil::date(2024, 10, 10), false));
-        let err =
-            execute(&f, &Command::AcceptWithDeficiency { missing: vec![("不存在的材料".into(), 5)] }, &ctx(Role::Clerk, &cal)).unwrap_err();
-        assert!(matches!(err, CaseError::Invalid("missing", _, _)));
+        let unknown = vec![("营业执照".into(), 5), ("不存在的材料".into(), 5)];
+        let err = execute(&f, &Command::AcceptWithDeficiency { missing: unknown }, &ctx(Role::Clerk, &cal)).unwrap_err();
+        assert!(matches!(&err, CaseError::Invalid("missing", zh, _) if zh.contains("不是本事项的申请材料")), "{err:?}");
         // The application form itself is never accepted as missing.
         let mut g = file(CaseState::Submitted);
         g.item.materials.push(crate::catalogue::Material {
@@ -945,6 +955,14 @@ mod tests {
         let err = execute(&g, &Command::AcceptWithDeficiency { missing: vec![("行政许可申请表".into(), 3)] }, &ctx(Role::Clerk, &cal))
             .unwrap_err();
         assert!(matches!(&err, CaseError::Invalid("missing", zh, _) if zh.contains("不能容缺受理")), "{err:?}");
+        // Nor is a required material passed over by leaving it off the list.
+        g.provided.pop();
+        let err =
+            execute(&g, &Command::AcceptWithDeficiency { missing: vec![("营业执照".into(), 5)] }, &ctx(Role::Clerk, &cal)).unwrap_err();
+        assert!(
+            matches!(&err, CaseError::Invalid("missing", zh, _) if zh.contains("行政许可申请表") && zh.contains("一次性告知")),
+            "{err:?}"
+        );
     }
 
     #[test]
