@@ -4,7 +4,7 @@
 mod common;
 
 use common::flow::*;
-use common::{assert_problem, spawn_app};
+use common::{assert_problem, spawn_app, spawn_app_with_url, spawn_second};
 use onewindow_store::testing::BACKENDS;
 use serde_json::{Value, json};
 
@@ -585,5 +585,64 @@ async fn commands_on_one_case_at_once_apply_one_after_the_other() {
 
         let check = app.store.verify_case_chains().await.unwrap();
         assert_eq!(check.first_broken, None);
+    }
+}
+
+/// POSTs a task's completion; the status and JSON body.
+async fn complete_task(app: &common::TestApp, token: &str, task: i64, comment: &str) -> (u16, Value) {
+    let r = app.http.post(app.url(&format!("/api/v1/tasks/{task}/complete"))).bearer_auth(token);
+    let r = r.json(&json!({"opinion": "approve", "comment": comment})).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_case_moved_on_by_another_server_process_is_decided_on_what_that_left() {
+    for backend in BACKENDS {
+        let (one, url) = spawn_app_with_url(backend).await;
+        let two = spawn_second(&one, &url).await;
+        let a = actors(&one).await;
+        let item = item_named(&one, "林木采伐许可证核发").await;
+        // Server one takes the application and knows the case as it wrote it; server two
+        // accepts it behind one's back.
+        let number = submit(&one, &a.applicant, &item, &[], json!({})).await["number"].as_str().unwrap().to_string();
+        let accepted = ok(&two, &a.clerk, &number, "accept", json!({})).await;
+        let first = accepted["open_tasks"][0].as_i64().unwrap();
+
+        // On one, the first review step: the case as one wrote it has no such task open; the
+        // step is done all the same, on the case as two left it.
+        let (status, done) = complete_task(&one, &a.reviewer, first, "符合条件").await;
+        assert_eq!(status, 200, "{done} on {}", backend.name());
+        let second = done["open_tasks"][0].as_i64().unwrap();
+
+        // Two completes the second step; one, which wrote the case last, still has it open: its
+        // write finds the case moved on, and the step is refused as done.
+        let (status, body) = complete_task(&two, &a.reviewer, second, "现场与平面图一致").await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = complete_task(&one, &a.reviewer, second, "现场与平面图一致").await;
+        assert_eq!(status, 409, "{body} on {}", backend.name());
+        assert!(body.to_string().contains("该任务不存在或已办结"), "refused as done, not as a lost race: {body}");
+
+        // Whichever server a command reaches, it sees every earlier one.
+        let r = act(&one, &a.clerk, &number, "accept", json!({})).await;
+        assert_problem(r, 409, "conflict").await;
+        ok(&one, &a.leader, &number, "decide", json!({"outcome": "approved", "reason": "符合条件"})).await;
+        ok(&two, &a.clerk, &number, "deliver", json!({"method": "window"})).await;
+        let r = act(&one, &a.clerk, &number, "deliver", json!({"method": "window"})).await;
+        let body = assert_problem(r, 409, "conflict").await;
+        assert!(!body.to_string().contains("已被他人修改"), "refused by the case's state, not as a lost race: {body}");
+
+        let (_, events) = one.get_json_as(&a.clerk, &format!("/api/v1/cases/{number}/events")).await;
+        let log: Vec<(i64, &str)> =
+            events.as_array().unwrap().iter().map(|e| (e["seq"].as_i64().unwrap(), e["action"].as_str().unwrap())).collect();
+        let actions: Vec<&str> = log.iter().map(|(_, a)| *a).collect();
+        assert_eq!(
+            actions,
+            ["submit", "accept", "start_review", "complete_task", "complete_task", "approve", "deliver"],
+            "{}",
+            backend.name()
+        );
+        assert!(log.iter().enumerate().all(|(i, (seq, _))| *seq == i as i64 + 1), "{log:?}");
+        assert_eq!(one.store.verify_case_chains().await.unwrap().first_broken, None);
+        two.store.close().await;
     }
 }

@@ -7,7 +7,7 @@ use crate::cases::{
 };
 use crate::{Actor, Backend, Result, Store, StoreError, time};
 use onewindow_core::case::clock::WarningLevel;
-use onewindow_core::case::{Applicant, ApplicantKind, CaseState};
+use onewindow_core::case::{Applicant, ApplicantKind, CaseState, TaskKind};
 use sqlx::Row;
 
 /// The first case whose event chain does not verify.
@@ -237,6 +237,22 @@ impl Store {
     /// A task by id.
     pub async fn task(&self, id: i64) -> Result<Option<TaskRecord>> {
         Ok(self.tasks_where("t.id = CAST($1 AS BIGINT)", &id.to_string(), 1).await?.into_iter().next())
+    }
+
+    /// The case a task belongs to and the task's kind (both fixed when it is opened), from
+    /// those this process opened or looked up before, else read.
+    pub async fn task_owner(&self, id: i64) -> Result<Option<(String, TaskKind)>> {
+        if let Some(known) = self.owners.get(id) {
+            return Ok(Some(known));
+        }
+        let found: Option<(String, String)> = with_reader!(self, pool => {
+            sqlx::query_as("SELECT case_number, kind FROM task WHERE id = $1").bind(id).fetch_optional(pool).await?
+        });
+        let found = found.map(|(case, kind)| (case, task_kind(&kind)));
+        if let Some((case, kind)) = &found {
+            self.owners.put([(id, case.clone(), *kind)]);
+        }
+        Ok(found)
     }
 
     /// Inspections of a case.

@@ -44,6 +44,7 @@ macro_rules! with_reader {
 mod audit;
 mod bench;
 mod calendar;
+mod case_cache;
 #[macro_use]
 mod cases;
 mod cases_pg;
@@ -128,6 +129,10 @@ pub struct Store {
     numbers: std::sync::Arc<numbers::NumberBlocks>,
     /// Service points seen (they never change once created): [`Store::service_point`].
     points: std::sync::Arc<std::sync::RwLock<Vec<ServicePoint>>>,
+    /// Case files this process wrote last (PostgreSQL commands): `case_cache`.
+    files: std::sync::Arc<case_cache::CaseFiles>,
+    /// Tasks' cases and kinds (they never change): [`Store::task_owner`].
+    owners: std::sync::Arc<case_cache::TaskOwners>,
 }
 
 /// Who did something, in which role, and when: recorded with every change.
@@ -214,7 +219,12 @@ impl Store {
 
     /// Connects to PostgreSQL at `url` and runs migrations.
     pub async fn open_postgres(url: &str) -> Result<Store> {
-        let options = PgConnectOptions::from_str(url)?;
+        // Every statement here is prepared once per connection and run many times with
+        // parameters that do not change the best plan (lookups by key, lists whose indexes
+        // match their filters and order exactly). By default PostgreSQL may plan such a
+        // statement afresh on every run, and measured it did: planning took more time than
+        // executing the case read. Plan each statement once.
+        let options = PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_generic_plan")]);
         let pool =
             // No ping before each use (a network round trip per transaction): a connection the
             // server dropped fails its one request and is replaced; idle ones are recycled.
@@ -238,6 +248,8 @@ impl Store {
             sessions: std::sync::Arc::default(),
             numbers: std::sync::Arc::default(),
             points: std::sync::Arc::default(),
+            files: std::sync::Arc::default(),
+            owners: std::sync::Arc::default(),
         }
     }
 

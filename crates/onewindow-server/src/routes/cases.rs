@@ -785,8 +785,9 @@ pub async fn complete_task(
 
 /// Shared by the API and the forms.
 pub async fn finish_task(state: &AppState, user: &CurrentUser, id: i64, body: CompleteTask) -> Result<Acted, ApiError> {
-    let task = state.store.task(id).await?.ok_or_else(|| ApiError::not_found(format!("任务{id}不存在"), format!("no task {id}")))?;
-    let role = match task.kind {
+    let (case_number, kind) =
+        state.store.task_owner(id).await?.ok_or_else(|| ApiError::not_found(format!("任务{id}不存在"), format!("no task {id}")))?;
+    let role = match kind {
         TaskKind::PostCheck => Role::Supervisor,
         TaskKind::Opinion if user.user.roles.contains(&Role::Supervisor) && !user.user.roles.contains(&Role::Reviewer) => Role::Supervisor,
         _ => Role::Reviewer,
@@ -795,7 +796,7 @@ pub async fn finish_task(state: &AppState, user: &CurrentUser, id: i64, body: Co
         return Err(ApiError::forbidden("办理该任务", "complete this task"));
     }
     let command = Command::CompleteTask { task_id: id, opinion: body.opinion, comment: body.comment };
-    run_command(state, user, role, &task.case_number, &command).await
+    run_command(state, user, role, &case_number, &command).await
 }
 
 /// Ordering an inspection.
