@@ -115,6 +115,17 @@ pub struct Acted {
     pub case: CaseRecord,
     /// Ids of its open tasks, oldest first (the next ones to complete).
     pub open_tasks: Vec<i64>,
+    /// The tasks the command opened: id, kind.
+    pub opened: Vec<(i64, TaskKind)>,
+}
+
+impl Acted {
+    /// The case after `change` (its row as written) and its tasks: those of `file` left open and
+    /// the ones opened (`new_tasks`: their ids, in the order of `change.new_tasks`).
+    pub(crate) fn of(case: CaseRecord, file: &CaseFile, change: &Change, new_tasks: Vec<i64>) -> Acted {
+        let opened = change.new_tasks.iter().zip(&new_tasks).map(|(t, id)| (*id, t.kind)).collect();
+        Acted { case, open_tasks: open_tasks_after(file, change, new_tasks), opened }
+    }
 }
 
 /// A case as stored.
@@ -972,7 +983,7 @@ macro_rules! command_in_tx {
             let change = execute(&file, $command, &ctx)?;
             let clock = clock_columns(&change, case.warning_level, calendar, $today)?;
             let (row, new_tasks) = write_change!($conn, false, &case, &change, $actor, clock.as_ref());
-            Ok::<Acted, CommandError>(Acted { case: case_from_row!(row), open_tasks: open_tasks_after(&file, &change, new_tasks) })
+            Ok::<Acted, CommandError>(Acted::of(case_from_row!(row), &file, &change, new_tasks))
         }
     };
 }
@@ -1285,7 +1296,7 @@ impl Store {
     /// On SQLite the command joins the group commit: it runs under a savepoint in the batch's
     /// transaction and is answered after the batch's one durable commit.
     pub async fn run_command(&self, number: &str, command: &Command, cx: &CommandContext<'_>) -> Result<Acted, CommandError> {
-        match &*self.db {
+        let acted = match &*self.db {
             Db::Sqlite { group, .. } => {
                 let job = OwnedCommand {
                     number: number.to_string(),
@@ -1327,7 +1338,9 @@ impl Store {
                 answered.await.map_err(|_| StoreError::Unavailable("the command was not committed".into()))?
             }
             Db::Postgres(pool) => self.run_command_pg(pool, number, command, cx).await,
-        }
+        }?;
+        self.owners.put(acted.opened.iter().map(|(id, kind)| (*id, number.to_string(), *kind)));
+        Ok(acted)
     }
 }
 

@@ -20,7 +20,7 @@
 use crate::case_cache::KnownCase;
 use crate::cases::{
     Acted, CASE_COLUMNS, CASE_INSERT, CaseRecord, CaseWrite, ClockColumns, CommandContext, CommandError, NewCase, Submitted, case_file,
-    clock_columns, first_event, json_rows, may_attach, needs_authority, open_tasks_after, opt_time, task_kind_code, to_reuse,
+    clock_columns, first_event, json_rows, may_attach, needs_authority, opt_time, task_kind_code, to_reuse,
 };
 use crate::{Actor, Result, Store, StoreError, time};
 use onewindow_core::case::clock::WarningLevel;
@@ -306,12 +306,11 @@ impl Store {
             };
             let new_tasks: Vec<i64> = after.try_get("new_task_ids")?;
             let case_after: CaseRecord = case_from_row!(after);
-            self.owners.put(change.new_tasks.iter().zip(&new_tasks).map(|(t, id)| (*id, number.to_string(), t.kind)));
             match known.after(&change, case_after.clone(), after.try_get("next_alarm_at")?, &new_tasks) {
                 Some(next) => self.files.put(next),
                 None => self.files.forget(number),
             }
-            return Ok(Acted { case: case_after, open_tasks: open_tasks_after(&file, &change, new_tasks) });
+            return Ok(Acted::of(case_after, &file, &change, new_tasks));
         }
         self.files.forget(number);
         Err(StoreError::Stale(format!("case {number} kept changing while the command ran")).into())

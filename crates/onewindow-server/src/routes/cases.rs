@@ -689,7 +689,7 @@ pub struct ActionResult {
 }
 
 impl From<Acted> for ActionResult {
-    fn from(Acted { case, open_tasks }: Acted) -> ActionResult {
+    fn from(Acted { case, open_tasks, .. }: Acted) -> ActionResult {
         ActionResult {
             state_label: case.state.label_zh().into(),
             state: case.state,
