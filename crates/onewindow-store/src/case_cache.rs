@@ -118,3 +118,129 @@ impl TaskOwners {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onewindow_core::case::clock::WarningLevel;
+    use onewindow_core::case::{Action, Applicant, ApplicantKind, Attachment, CaseState, EventDraft, InspectionKind, NewTask, Opinion};
+
+    fn case(state: CaseState) -> CaseRecord {
+        let text = String::new;
+        CaseRecord {
+            number: "6199012026112300001".into(),
+            query_code: "Q1".into(),
+            item_code: "ITEM".into(),
+            item_version: 1,
+            item_name: "事项".into(),
+            handling_department: "lyj".into(),
+            applicant: Applicant {
+                kind: ApplicantKind::Person,
+                name: "张三".into(),
+                id_number: "110101199003074514".into(),
+                phone: text(),
+                address: text(),
+            },
+            applicant_user_id: None,
+            channel: "window".into(),
+            agent: text(),
+            service_point_id: None,
+            first_clerk: text(),
+            form: serde_json::json!({}),
+            state,
+            submitted_at: text(),
+            accepted_at: None,
+            accepted_by: text(),
+            due_date: None,
+            decided_at: None,
+            closed_at: None,
+            outcome: None,
+            decision_reason: text(),
+            decision_basis: text(),
+            decided_by: text(),
+            refusal_reason: text(),
+            refusal_basis: text(),
+            delivery_method: text(),
+            courier: text(),
+            tracking_number: text(),
+            deficiencies: Vec::new(),
+            corrections: Vec::new(),
+            correction_rounds: 0,
+            opinion_tasks: 0,
+            last_event_seq: 3,
+            last_event_hash: text(),
+            clock: None,
+            legal_due_date: None,
+            warning_level: WarningLevel::None,
+            next_alarm_at: None,
+        }
+    }
+
+    fn task(id: i64, kind: &str) -> OpenTaskRow {
+        (id, kind.into(), format!("任务{id}"), "lyj".into(), 1)
+    }
+
+    fn known(state: CaseState, tasks: Vec<OpenTaskRow>, inspections: Vec<(i64, String)>) -> KnownCase {
+        KnownCase { case: case(state), alarm: Some(7), tasks, provided: vec!["申请书".into()], inspections }
+    }
+
+    fn event(from: CaseState, to: CaseState) -> EventDraft {
+        EventDraft { action: Action::CompleteTask, from, to, reason: String::new(), detail: serde_json::json!({}) }
+    }
+
+    fn new_task(kind: TaskKind, name: &str) -> NewTask {
+        NewTask { kind, name: name.into(), department: "spj".into(), seq: 2 }
+    }
+
+    #[test]
+    fn a_completed_task_leaves_and_opened_ones_join_in_id_order() {
+        let before = known(CaseState::InReview, vec![task(4, "step"), task(9, "opinion")], vec![]);
+        let change = Change {
+            events: vec![event(CaseState::InReview, CaseState::InReview)],
+            done_task: Some((4, Opinion::Approve, String::new())),
+            new_tasks: vec![new_task(TaskKind::Step, "现场核查"), new_task(TaskKind::Opinion, "征求意见")],
+            attach: vec![
+                Attachment { requirement: "申请书".into(), material_id: 1 },
+                Attachment { requirement: "平面图".into(), material_id: 2 },
+            ],
+            ..Change::default()
+        };
+        let after = before.after(&change, case(CaseState::InReview), None, &[11, 12]).expect("known");
+        let ids: Vec<(i64, &str, &str)> = after.tasks.iter().map(|t| (t.0, t.1.as_str(), t.2.as_str())).collect();
+        assert_eq!(ids, [(9, "opinion", "任务9"), (11, "step", "现场核查"), (12, "opinion", "征求意见")]);
+        assert_eq!(after.provided, ["申请书", "平面图"], "a requirement given again is listed once");
+        assert_eq!(after.alarm, None, "the alarm is the one the write returned");
+    }
+
+    #[test]
+    fn closing_leaves_only_later_checks_open() {
+        let before = known(CaseState::Approved, vec![task(4, "step"), task(5, "post_check")], vec![(2, "done".into())]);
+        let change = Change {
+            events: vec![event(CaseState::Approved, CaseState::Closed)],
+            new_tasks: vec![new_task(TaskKind::PostCheck, "事后核查")],
+            ..Change::default()
+        };
+        let after = before.after(&change, case(CaseState::Closed), None, &[20]).expect("known");
+        assert_eq!(after.tasks.iter().map(|t| t.0).collect::<Vec<_>>(), [5, 20]);
+        assert_eq!(after.inspections, before.inspections);
+    }
+
+    #[test]
+    fn what_the_write_does_not_return_is_forgotten() {
+        let open_inspection = known(CaseState::Inspecting, vec![], vec![(2, "open".into())]);
+        let closing = Change { events: vec![event(CaseState::Inspecting, CaseState::Withdrawn)], ..Change::default() };
+        assert!(open_inspection.after(&closing, case(CaseState::Withdrawn), None, &[]).is_none(), "inspections cancelled");
+
+        let before = known(CaseState::InReview, vec![task(4, "step")], vec![]);
+        let step = || Change { events: vec![event(CaseState::InReview, CaseState::InReview)], ..Change::default() };
+        let ordered = Change { new_inspection: Some((InspectionKind::Independent, vec![], String::new())), ..step() };
+        assert!(before.after(&ordered, case(CaseState::Inspecting), None, &[]).is_none(), "the inspection's id is not returned");
+        let completed = Change { done_inspection: Some((2, "一致".into(), true, vec![])), ..step() };
+        assert!(before.after(&completed, case(CaseState::InReview), None, &[]).is_none());
+        let silent = Change { events: vec![], ..Change::default() };
+        assert!(before.after(&silent, case(CaseState::InReview), None, &[]).is_none(), "no event: the guard would not notice");
+        let opened = Change { new_tasks: vec![new_task(TaskKind::Step, "审查")], ..step() };
+        assert!(before.after(&opened, case(CaseState::InReview), None, &[]).is_none(), "ids missing");
+        assert!(before.after(&step(), case(CaseState::InReview), Some(7), &[]).is_some());
+    }
+}

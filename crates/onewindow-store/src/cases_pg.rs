@@ -234,16 +234,18 @@ impl Store {
                 may_decide,
                 department: cx.department,
             };
-            let change = match execute(&file, command, &ctx) {
-                Ok(change) => change,
+            let decided = execute(&file, command, &ctx)
+                .map_err(CommandError::from)
+                .and_then(|change| Ok((clock_columns(&change, case.warning_level, calendar, cx.today)?, change)));
+            let (clock, change) = match decided {
+                Ok(decided) => decided,
                 // Refused on a guess: only a refusal decided on the case as stored is answered.
                 Err(_) if guess.is_some() => {
                     self.files.forget(number);
                     continue;
                 }
-                Err(refused) => return Err(refused.into()),
+                Err(refused) => return Err(refused),
             };
-            let clock = clock_columns(&change, case.warning_level, calendar, cx.today)?;
             let clock: Option<&ClockColumns> = clock.as_ref();
             let w = CaseWrite::of(case, &change, cx.actor, clock);
 
@@ -298,7 +300,8 @@ impl Store {
                 .bind(attach.iter().map(|a| a.1).collect::<Vec<i64>>())
                 .bind(&case.applicant.id_number)
                 .fetch_optional(&mut *conn)
-                .await?;
+                .await
+                .inspect_err(|_| self.files.forget(number))?;
             let Some(after) = written else {
                 // Another write to the case came first: decide again on what it left.
                 self.files.forget(number);
