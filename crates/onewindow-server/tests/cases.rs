@@ -646,3 +646,47 @@ async fn a_case_moved_on_by_another_server_process_is_decided_on_what_that_left(
         two.store.close().await;
     }
 }
+
+#[tokio::test]
+async fn only_a_leader_with_delegated_authority_decides() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        let users = app.store.users().await.unwrap();
+        let leader = users.iter().find(|u| u.username == "leader").unwrap();
+        let at = app.state.clock.now();
+        let deputy = onewindow_store::NewUser {
+            username: "deputy".into(),
+            display_name: "副局长".into(),
+            password_hash: onewindow_server::auth::hash_password(common::PASSWORD),
+            roles: vec![onewindow_core::role::Role::Leader],
+            department_code: leader.department_code.clone(),
+            service_point_id: None,
+        };
+        let deputy = app.store.create_user(&deputy, &onewindow_store::Actor::system(at)).await.unwrap();
+        let deputy_token = app.token("deputy").await;
+
+        // A case ready for decision, last written by this server (it decides on what it wrote).
+        let item = item_named(&app, "林木采伐许可证核发").await;
+        let number = submit(&app, &a.applicant, &item, &[], json!({})).await["number"].as_str().unwrap().to_string();
+        ok(&app, &a.clerk, &number, "accept", json!({})).await;
+        complete_open_tasks(&app, &a.reviewer, &number).await;
+        let before = case(&app, &a.clerk, &number).await;
+
+        // A leader without a delegation (授权书) is refused, and nothing is written.
+        let decide = json!({"outcome": "approved", "reason": "符合条件"});
+        let r = act(&app, &deputy_token, &number, "decide", decide.clone()).await;
+        let body = assert_problem(r, 409, "conflict").await;
+        assert!(body.to_string().contains("授权"), "{body} on {}", backend.name());
+        let after = case(&app, &a.clerk, &number).await;
+        assert_eq!((&after["state"], &after["last_event_seq"]), (&before["state"], &before["last_event_seq"]), "{}", backend.name());
+
+        // Granted authority over the department from today, the same leader decides.
+        let today = app.state.clock.today();
+        let department = leader.department_code.as_deref();
+        let actor = onewindow_store::Actor::system(at);
+        app.store.grant_authority(deputy.id, department, "decide", "授权书〔2026〕1号", today, &actor).await.unwrap();
+        let decided = ok(&app, &deputy_token, &number, "decide", decide).await;
+        assert_eq!(decided["state"], "approved", "{}", backend.name());
+    }
+}

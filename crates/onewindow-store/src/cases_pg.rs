@@ -74,14 +74,24 @@ struct Parts {
     done_inspection: bool,
     attach: bool,
     verify: bool,
+    /// The actor's authority checked by the write itself (`$60` user, `$61` today): the command
+    /// was decided on a guess, assuming it.
+    authority: bool,
 }
+
+/// The write's guard when it checks the actor's authority over the case's department: the rule
+/// of `AUTHORITY_COUNT`.
+const AUTHORITY_GUARD: &str = " AND EXISTS (SELECT 1 FROM delegation WHERE user_id = $60 \
+    AND (department IS NULL OR department = app_case.handling_department) \
+    AND valid_from <= $61 AND (valid_until IS NULL OR valid_until >= $61))";
 
 /// The clauses, in the order written. `$1`–`$29` are the case UPDATE's
 /// ([`CaseWrite::update_sql`]); then `$30`–`$32` the alarm and due dates the command was decided
 /// on, `$33` role, `$34` item version, `$35`–`$42` the events (arrays), `$43`–`$45` the task
 /// completed, `$46`–`$49` the tasks opened (arrays), `$50`–`$52` the inspection ordered,
 /// `$53`–`$56` the inspection completed, `$57`–`$58` the materials attached (arrays) and `$59`
-/// their owner. Every part but the UPDATE runs only if the UPDATE matched (`EXISTS … c`).
+/// their owner; `$60`–`$61` the actor and today when the write checks authority. Every part but
+/// the UPDATE runs only if the UPDATE matched (`EXISTS … c`).
 const EVENTS: &str = "ev AS (INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
     SELECT $1, e.seq, $5, $7, $33, e.action, e.from_state, e.to_state, e.reason, $34, e.detail, e.prev_hash, e.hash \
     FROM unnest($35::bigint[], $36::text[], $37::text[], $38::text[], $39::text[], $40::text[], $41::text[], $42::text[]) \
@@ -119,8 +129,9 @@ const VERIFY: &str = "verified AS (UPDATE material SET verified_by = $7, verifie
 fn write_sql(parts: Parts) -> String {
     let mut sql = format!(
         "WITH c AS ({} AND next_alarm_at IS NOT DISTINCT FROM $30 AND due_date IS NOT DISTINCT FROM $31 \
-         AND legal_due_date IS NOT DISTINCT FROM $32 RETURNING {CASE_COLUMNS})",
-        CaseWrite::update_sql(true, true)
+         AND legal_due_date IS NOT DISTINCT FROM $32{} RETURNING {CASE_COLUMNS})",
+        CaseWrite::update_sql(true, true),
+        if parts.authority { AUTHORITY_GUARD } else { "" }
     );
     for (wanted, clause) in [
         (parts.events, EVENTS),
@@ -204,15 +215,16 @@ impl Store {
         let mut conn = pool.acquire().await?;
         let authority = needs_authority(command);
         for _ in 0..RACES {
-            // A case this process wrote last is decided on what the write left (see
-            // `case_cache`), unless the command needs the actor's authority read with it.
-            let guess = if authority { None } else { self.files.get(number) };
+            // A case this process wrote last is decided on what the write left (`case_cache`).
+            let guess = self.files.get(number);
             let (known, may_decide) = match &guess {
                 Some(known) => {
                     // Test builds check every guess that is not out of date against the database.
                     #[cfg(debug_assertions)]
                     check_guess(&mut conn, known).await?;
-                    ((**known).clone(), false)
+                    // Authority is assumed, and the write checks it (`AUTHORITY_GUARD`): a write
+                    // refused for want of it reads the case and the authority, and decides again.
+                    ((**known).clone(), authority)
                 }
                 None => read_case(&mut conn, number, authority.then(|| (cx.user_id, cx.today.to_string())))
                     .await?
@@ -267,8 +279,9 @@ impl Store {
                 done_inspection: done_inspection.is_some(),
                 attach: !attach.is_empty(),
                 verify: w.accepted,
+                authority: authority && guess.is_some(),
             };
-            let written = bind_case_update!(sqlx::query(AssertSqlSafe(write_statement(parts))), &case, &w, cx.actor, clock)
+            let mut write = bind_case_update!(sqlx::query(AssertSqlSafe(write_statement(parts))), &case, &w, cx.actor, clock)
                 .bind(alarm_seen)
                 .bind(&case.due_date)
                 .bind(&case.legal_due_date)
@@ -298,12 +311,14 @@ impl Store {
                 .bind(done_inspection.map(|i| serde_json::to_string(&i.3).expect("plain data")))
                 .bind(attach.iter().map(|a| a.0).collect::<Vec<&str>>())
                 .bind(attach.iter().map(|a| a.1).collect::<Vec<i64>>())
-                .bind(&case.applicant.id_number)
-                .fetch_optional(&mut *conn)
-                .await
-                .inspect_err(|_| self.files.forget(number))?;
+                .bind(&case.applicant.id_number);
+            if parts.authority {
+                write = write.bind(cx.user_id).bind(cx.today.to_string());
+            }
+            let written = write.fetch_optional(&mut *conn).await.inspect_err(|_| self.files.forget(number))?;
             let Some(after) = written else {
-                // Another write to the case came first: decide again on what it left.
+                // Another write to the case came first (or the assumed authority is not held):
+                // decide again on what is stored.
                 self.files.forget(number);
                 continue;
             };
