@@ -7,7 +7,8 @@
 //! calendar change moved the case) makes the write match nothing; the command then forgets it,
 //! reads the case and is decided again. A refusal decided on a guess is never answered: the
 //! case is read and the command decided again first. So a stale entry costs one wasted try,
-//! never a wrong answer.
+//! never a wrong answer. A command that needs the actor's delegated authority assumes it on a
+//! guess, and the write checks it in its guard.
 //!
 //! Only what the write itself tells for certain is kept: the case row comes back from the
 //! UPDATE (`RETURNING`), the tasks opened come back with their ids. A change whose effect on
