@@ -23,8 +23,7 @@ use onewindow_core::case::{Change, TaskKind};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Case files kept at most; past that the cache starts again empty (a full miss costs one read
-/// per case, as without it).
+/// Case files kept at most.
 const FILES_MAX: usize = 4096;
 /// Tasks' owners kept at most.
 const OWNERS_MAX: usize = 16384;
@@ -78,47 +77,57 @@ impl KnownCase {
     }
 }
 
+/// A map of at most `MAX` entries shared between requests; past that it starts again empty (a
+/// miss costs one read, as without it).
+pub(crate) struct Bounded<K, V, const MAX: usize>(Mutex<HashMap<K, V>>);
+
+impl<K, V, const MAX: usize> Default for Bounded<K, V, MAX> {
+    fn default() -> Self {
+        Bounded(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone, const MAX: usize> Bounded<K, V, MAX> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn get<Q: std::hash::Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.map().get(key).cloned()
+    }
+
+    pub(crate) fn put(&self, entries: impl IntoIterator<Item = (K, V)>) {
+        let mut map = self.map();
+        for (key, value) in entries {
+            if map.len() >= MAX {
+                map.clear();
+            }
+            map.insert(key, value);
+        }
+    }
+
+    pub(crate) fn forget<Q: std::hash::Hash + Eq + ?Sized>(&self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.map().remove(key);
+    }
+}
+
 /// Case files by number.
-#[derive(Default)]
-pub(crate) struct CaseFiles(Mutex<HashMap<String, Arc<KnownCase>>>);
+pub(crate) type CaseFiles = Bounded<String, Arc<KnownCase>, FILES_MAX>;
 
 impl CaseFiles {
-    pub(crate) fn get(&self, number: &str) -> Option<Arc<KnownCase>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(number).cloned()
-    }
-
-    pub(crate) fn put(&self, known: KnownCase) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= FILES_MAX {
-            map.clear();
-        }
-        map.insert(known.case.number.clone(), Arc::new(known));
-    }
-
-    pub(crate) fn forget(&self, number: &str) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(number);
+    pub(crate) fn keep(&self, known: KnownCase) {
+        self.put([(known.case.number.clone(), Arc::new(known))]);
     }
 }
 
 /// Tasks' cases and kinds by task id.
-#[derive(Default)]
-pub(crate) struct TaskOwners(Mutex<HashMap<i64, (String, TaskKind)>>);
-
-impl TaskOwners {
-    pub(crate) fn get(&self, task: i64) -> Option<(String, TaskKind)> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&task).cloned()
-    }
-
-    pub(crate) fn put(&self, tasks: impl IntoIterator<Item = (i64, String, TaskKind)>) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        for (id, case, kind) in tasks {
-            if map.len() >= OWNERS_MAX {
-                map.clear();
-            }
-            map.insert(id, (case, kind));
-        }
-    }
-}
+pub(crate) type TaskOwners = Bounded<i64, (String, TaskKind), OWNERS_MAX>;
 
 #[cfg(test)]
 mod tests {

@@ -885,8 +885,8 @@ macro_rules! write_change {
 pub(crate) fn case_file(
     case: &CaseRecord,
     item: ItemSpec,
-    tasks: Vec<(i64, String, String, String, i64)>,
-    provided: Vec<String>,
+    tasks: &[(i64, String, String, String, i64)],
+    provided: &[String],
     inspections: &[(i64, String)],
 ) -> CaseFile {
     CaseFile {
@@ -895,17 +895,17 @@ pub(crate) fn case_file(
         state: case.state,
         commitment_signed: case.form.get("commitment").and_then(|v| v.as_bool()).unwrap_or(false),
         item,
-        provided,
+        provided: provided.to_vec(),
         deficiencies: case.deficiencies.clone(),
         correction_rounds: case.correction_rounds,
         open_tasks: tasks
-            .into_iter()
+            .iter()
             .map(|(id, kind, name, department, seq)| OpenTask {
-                id,
-                kind: task_kind(&kind),
-                name,
-                department,
-                seq: u32::try_from(seq).unwrap_or(0),
+                id: *id,
+                kind: task_kind(kind),
+                name: name.clone(),
+                department: department.clone(),
+                seq: u32::try_from(*seq).unwrap_or(0),
             })
             .collect(),
         opinion_tasks_opened: case.opinion_tasks,
@@ -977,7 +977,7 @@ macro_rules! command_in_tx {
             } else {
                 false
             };
-            let file = case_file(&case, item, tasks, provided, &inspections);
+            let file = case_file(&case, item, &tasks, &provided, &inspections);
             let time = crate::time::beijing($actor.at).time();
             let ctx = Context { role: $role, today: $today, time, calendar, may_decide, department: $department };
             let change = execute(&file, $command, &ctx)?;
@@ -1339,7 +1339,7 @@ impl Store {
             }
             Db::Postgres(pool) => self.run_command_pg(pool, number, command, cx).await,
         }?;
-        self.owners.put(acted.opened.iter().map(|(id, kind)| (*id, number.to_string(), *kind)));
+        self.owners.put(acted.opened.iter().map(|(id, kind)| (*id, (number.to_string(), *kind))));
         Ok(acted)
     }
 }

@@ -224,19 +224,20 @@ impl Store {
                     check_guess(&mut conn, known).await?;
                     // Authority is assumed, and the write checks it (`AUTHORITY_GUARD`): a write
                     // refused for want of it reads the case and the authority, and decides again.
-                    ((**known).clone(), authority)
+                    (known.clone(), authority)
                 }
                 None => read_case(&mut conn, number, authority.then(|| (cx.user_id, cx.today.to_string())))
                     .await?
+                    .map(|(known, may_decide)| (std::sync::Arc::new(known), may_decide))
                     .ok_or_else(|| StoreError::NotFound(format!("办件 {number}")))?,
             };
-            let KnownCase { case, alarm: alarm_seen, .. } = &known;
+            let KnownCase { case, alarm: alarm_seen, .. } = &*known;
             let alarm_seen = *alarm_seen;
             let item: ItemSpec = {
                 use sqlx as db;
                 (*spec_in_tx!(conn, &self.specs, &case.item_code, case.item_version).await?).clone()
             };
-            let file = case_file(case, item, known.tasks.clone(), known.provided.clone(), &known.inspections);
+            let file = case_file(case, item, &known.tasks, &known.provided, &known.inspections);
             let calendar = &*cx.calendar;
             let ctx = Context {
                 role: cx.role,
@@ -325,7 +326,7 @@ impl Store {
             let new_tasks: Vec<i64> = after.try_get("new_task_ids")?;
             let case_after: CaseRecord = case_from_row!(after);
             match known.after(&change, case_after.clone(), after.try_get("next_alarm_at")?, &new_tasks) {
-                Some(next) => self.files.put(next),
+                Some(next) => self.files.keep(next),
                 None => self.files.forget(number),
             }
             return Ok(Acted::of(case_after, &file, &change, new_tasks));
@@ -417,7 +418,7 @@ impl Store {
             // The next command on the case (its acceptance) need not read it back: `case_cache`.
             let case: CaseRecord = case_from_row!(row);
             let alarm = row.try_get("next_alarm_at")?;
-            self.files.put(KnownCase { case, alarm, tasks: Vec::new(), provided: provided.clone(), inspections: Vec::new() });
+            self.files.keep(KnownCase { case, alarm, tasks: Vec::new(), provided: provided.clone(), inspections: Vec::new() });
             let attached = Some(provided);
             return Ok(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true, attached });
         }

@@ -50,6 +50,41 @@ fn inspection_record(
     }
 }
 
+/// The case's fields a task list shows beside each task.
+struct TaskCase {
+    number: String,
+    item_name: String,
+    applicant_name: String,
+    due_date: Option<String>,
+    clock: Option<onewindow_core::case::clock::CaseClock>,
+    warning_level: String,
+}
+
+fn task_record(
+    (id, kind, name, department, seq, state, opinion, comment, created_at, completed_at, completed_by): TaskRow,
+    case: TaskCase,
+) -> TaskRecord {
+    TaskRecord {
+        id,
+        case_number: case.number,
+        kind: task_kind(&kind),
+        name,
+        department,
+        seq,
+        state,
+        opinion,
+        comment,
+        created_at: time::from_micros(created_at).to_string(),
+        completed_at: completed_at.map(|u| time::from_micros(u).to_string()),
+        completed_by,
+        item_name: case.item_name,
+        applicant_name: case.applicant_name,
+        due_date: case.due_date,
+        clock: case.clock,
+        warning_level: case.warning_level,
+    }
+}
+
 fn material_record((requirement, material_id, source, file_name, sha256, verified_by): MaterialRow) -> CaseMaterial {
     CaseMaterial { requirement, material_id, source, file_name, sha256, verified_by }
 }
@@ -152,34 +187,20 @@ impl Store {
         let tasks: Vec<TaskRow> = json_rows(&tasks, number, "tasks")?;
         let materials: Vec<MaterialRow> = json_rows(&materials, number, "materials")?;
         let inspections: Vec<InspectionRow> = json_rows(&inspections, number, "inspections")?;
-        let mut page = CasePage {
-            tasks: Vec::with_capacity(tasks.len()),
+        let of_case = |c: &CaseRecord| TaskCase {
+            number: c.number.clone(),
+            item_name: c.item_name.clone(),
+            applicant_name: c.applicant.name.clone(),
+            due_date: c.due_date.clone(),
+            clock: c.clock.clone(),
+            warning_level: c.warning_level.code().to_string(),
+        };
+        let page = CasePage {
+            tasks: tasks.into_iter().map(|t| task_record(t, of_case(&case))).collect(),
             materials: materials.into_iter().map(material_record).collect(),
             inspections: inspections.into_iter().map(inspection_record).collect(),
             case,
         };
-        for (id, kind, name, department, seq, state, opinion, comment, created_at, completed_at, completed_by) in tasks {
-            let c = &page.case;
-            page.tasks.push(TaskRecord {
-                id,
-                case_number: c.number.clone(),
-                kind: task_kind(&kind),
-                name,
-                department,
-                seq,
-                state,
-                opinion,
-                comment,
-                created_at: time::from_micros(created_at).to_string(),
-                completed_at: completed_at.map(|u| time::from_micros(u).to_string()),
-                completed_by,
-                item_name: c.item_name.clone(),
-                applicant_name: c.applicant.name.clone(),
-                due_date: c.due_date.clone(),
-                clock: c.clock.clone(),
-                warning_level: c.warning_level.code().to_string(),
-            });
-        }
         Ok(Some(page))
     }
 
@@ -198,26 +219,28 @@ impl Store {
             let rows = sqlx::query(sql).bind(value).fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let kind: String = r.try_get("kind")?;
-                out.push(TaskRecord {
-                    id: r.try_get("id")?,
-                    case_number: r.try_get("case_number")?,
-                    kind: task_kind(&kind),
-                    name: r.try_get("name")?,
-                    department: r.try_get("department")?,
-                    seq: r.try_get("seq")?,
-                    state: r.try_get("state")?,
-                    opinion: r.try_get("opinion")?,
-                    comment: r.try_get("comment")?,
-                    created_at: time::from_micros(r.try_get("created_at")?).to_string(),
-                    completed_at: r.try_get::<Option<i64>, _>("completed_at")?.map(|u| time::from_micros(u).to_string()),
-                    completed_by: r.try_get("completed_by")?,
+                let row: TaskRow = (
+                    r.try_get("id")?,
+                    r.try_get("kind")?,
+                    r.try_get("name")?,
+                    r.try_get("department")?,
+                    r.try_get("seq")?,
+                    r.try_get("state")?,
+                    r.try_get("opinion")?,
+                    r.try_get("comment")?,
+                    r.try_get("created_at")?,
+                    r.try_get("completed_at")?,
+                    r.try_get("completed_by")?,
+                );
+                let case = TaskCase {
+                    number: r.try_get("case_number")?,
                     item_name: r.try_get("item_name")?,
                     applicant_name: r.try_get("applicant_name")?,
                     due_date: r.try_get("due_date")?,
                     clock: r.try_get::<Option<String>, _>("clock")?.and_then(|c| serde_json::from_str(&c).ok()),
                     warning_level: r.try_get("warning_level")?,
-                });
+                };
+                out.push(task_record(row, case));
             }
             out
         });
@@ -234,15 +257,10 @@ impl Store {
         self.tasks_where("t.kind = $1 AND t.state = 'open'", "opinion", limit.clamp(1, CASE_PAGE_MAX)).await
     }
 
-    /// A task by id.
-    pub async fn task(&self, id: i64) -> Result<Option<TaskRecord>> {
-        Ok(self.tasks_where("t.id = CAST($1 AS BIGINT)", &id.to_string(), 1).await?.into_iter().next())
-    }
-
     /// The case a task belongs to and the task's kind (both fixed when it is opened), from
     /// those this process opened or looked up before, else read.
     pub async fn task_owner(&self, id: i64) -> Result<Option<(String, TaskKind)>> {
-        if let Some(known) = self.owners.get(id) {
+        if let Some(known) = self.owners.get(&id) {
             return Ok(Some(known));
         }
         let found: Option<(String, String)> = with_reader!(self, pool => {
@@ -250,7 +268,7 @@ impl Store {
         });
         let found = found.map(|(case, kind)| (case, task_kind(&kind)));
         if let Some((case, kind)) = &found {
-            self.owners.put([(id, case.clone(), *kind)]);
+            self.owners.put([(id, (case.clone(), *kind))]);
         }
         Ok(found)
     }

@@ -45,6 +45,21 @@ pub async fn spawn_app_at(backend: Backend, clock: Clock) -> (TestApp, String) {
     let (store, url) = fresh_store(backend).await;
     let now = jiff::Timestamp::from_second(1_795_000_000).unwrap();
     assert!(onewindow_server::demo::seed(&store, PASSWORD, now).await.unwrap());
+    (serve(store, backend, clock).await, url)
+}
+
+/// A second server process on the first one's database (`url`): its own connections and
+/// caches, the same clock.
+pub async fn spawn_second(first: &TestApp, url: &str) -> TestApp {
+    let store = match first.backend {
+        Backend::Sqlite => Store::open_sqlite(std::path::Path::new(url)).await.unwrap(),
+        Backend::Postgres => Store::open_postgres(url).await.unwrap(),
+    };
+    serve(store, first.backend, first.state.clock.clone()).await
+}
+
+/// A server over `store` on a random loopback port.
+async fn serve(store: Store, backend: Backend, clock: Clock) -> TestApp {
     // Sessions outlast the test clock's moves (weeks, in the supervision suite).
     let settings = Settings { supervision_every: std::time::Duration::ZERO, session_hours: 24 * 365, ..Settings::default() };
     let state = AppState::new(store.clone(), clock, settings);
@@ -55,25 +70,7 @@ pub async fn spawn_app_at(backend: Backend, clock: Clock) -> (TestApp, String) {
         let _ = rx.await;
     }));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    (TestApp { base, store, backend, http, state, _shutdown: tx }, url)
-}
-
-/// A second server process on the first one's database (`url`): its own connections and
-/// caches, the same clock.
-pub async fn spawn_second(first: &TestApp, url: &str) -> TestApp {
-    let store = match first.backend {
-        Backend::Sqlite => Store::open_sqlite(std::path::Path::new(url)).await.unwrap(),
-        Backend::Postgres => Store::open_postgres(url).await.unwrap(),
-    };
-    let settings = Settings { supervision_every: std::time::Duration::ZERO, session_hours: 24 * 365, ..Settings::default() };
-    let state = AppState::new(store.clone(), first.state.clock.clone(), settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(onewindow_server::serve(listener, state.clone(), async move {
-        let _ = rx.await;
-    }));
-    TestApp { base, store, backend: first.backend, http: first.http.clone(), state, _shutdown: tx }
+    TestApp { base, store, backend, http, state, _shutdown: tx }
 }
 
 /// Runs SQL on the database behind the store's back, with the append-only triggers off, the
