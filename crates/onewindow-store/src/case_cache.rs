@@ -38,7 +38,7 @@ pub(crate) struct KnownCase {
     /// `next_alarm_at` as stored (part of the write's guard).
     pub alarm: Option<i64>,
     pub tasks: Vec<OpenTaskRow>,
-    /// Requirements a material is attached for.
+    /// Requirements a material is attached for, in order.
     pub provided: Vec<String>,
     /// Inspections: id, state.
     pub inspections: Vec<(i64, String)>,
@@ -73,6 +73,7 @@ impl KnownCase {
                 provided.push(a.requirement.clone());
             }
         }
+        provided.sort_unstable(); // as read: ordered by requirement
         Some(KnownCase { case, alarm, tasks, provided, inspections: self.inspections.clone() })
     }
 }
@@ -218,7 +219,7 @@ mod tests {
         let after = before.after(&change, case(CaseState::InReview), None, &[11, 12]).expect("known");
         let ids: Vec<(i64, &str, &str)> = after.tasks.iter().map(|t| (t.0, t.1.as_str(), t.2.as_str())).collect();
         assert_eq!(ids, [(9, "opinion", "任务9"), (11, "step", "现场核查"), (12, "opinion", "征求意见")]);
-        assert_eq!(after.provided, ["申请书", "平面图"], "a requirement given again is listed once");
+        assert_eq!(after.provided, ["平面图", "申请书"], "a requirement given again is listed once, in order");
         assert_eq!(after.alarm, None, "the alarm is the one the write returned");
     }
 

@@ -46,7 +46,7 @@ fn read_sql(authority: bool) -> &'static str {
             "SELECT {CASE_COLUMNS}, \
              (SELECT COALESCE(json_agg(json_build_array(id, kind, name, department, seq) ORDER BY id), '[]')::text \
                 FROM task WHERE case_number = $1 AND state = 'open') AS open_tasks_json, \
-             (SELECT COALESCE(json_agg(requirement), '[]')::text FROM case_material WHERE case_number = $1) AS provided_json, \
+             (SELECT COALESCE(json_agg(requirement ORDER BY requirement), '[]')::text FROM case_material WHERE case_number = $1) AS provided_json, \
              (SELECT COALESCE(json_agg(json_build_array(id, state) ORDER BY id), '[]')::text \
                 FROM inspection WHERE case_number = $1) AS inspections_json, \
              {may_decide} AS may_decide \
@@ -415,10 +415,12 @@ impl Store {
                 .await?;
         if let Some(row) = written {
             let provided: Vec<String> = attached.into_iter().map(|(requirement, _, _)| requirement).collect();
+            let mut known_provided = provided.clone();
+            known_provided.sort_unstable();
             // The next command on the case (its acceptance) need not read it back: `case_cache`.
             let case: CaseRecord = case_from_row!(row);
             let alarm = row.try_get("next_alarm_at")?;
-            self.files.keep(KnownCase { case, alarm, tasks: Vec::new(), provided: provided.clone(), inspections: Vec::new() });
+            self.files.keep(KnownCase { case, alarm, tasks: Vec::new(), provided: known_provided, inspections: Vec::new() });
             let attached = Some(provided);
             return Ok(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true, attached });
         }
