@@ -165,6 +165,7 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     if !r.is_empty() {
         println!("  GET /api/v1/cases/{{number}} under load: p50 {}  p99 {}", ms(percentile(&r, 0.5)), ms(percentile(&r, 0.99)));
     }
+    read_alone(&store, &http, &base, &tokens["clerk"]).await?;
 
     if fill > 0 {
         lists(&store, &http, &base, &tokens["clerk"], fill).await?;
@@ -172,6 +173,29 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     let _ = stop_tx.send(());
     let _ = server.await;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The case page read by one client on an otherwise idle server: what a read costs, apart from
+/// the wait for a CPU that the same read meets under load.
+async fn read_alone(store: &Store, http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<()> {
+    let numbers: Vec<String> = store.list_cases(&CaseFilter::default(), 200).await?.into_iter().map(|c| c.number).collect();
+    let mut times = Vec::with_capacity(numbers.len() * 5);
+    for _ in 0..5 {
+        for number in &numbers {
+            let t = Instant::now();
+            let r = http.get(format!("{base}/api/v1/cases/{number}")).bearer_auth(token).send().await?;
+            if !r.status().is_success() {
+                bail!("GET /api/v1/cases/{number}: {}", r.status());
+            }
+            let _ = r.bytes().await?;
+            times.push(t.elapsed());
+        }
+    }
+    times.sort();
+    if !times.is_empty() {
+        println!("  GET /api/v1/cases/{{number}} alone:      p50 {}  p99 {}", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.99)));
+    }
+    Ok(())
 }
 
 async fn timed<T>(timings: &Timings, what: &'static str, f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
