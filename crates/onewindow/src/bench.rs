@@ -47,19 +47,39 @@ pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[idx.min(sorted.len() - 1)]
 }
 
+/// A benchmark's own SQLite directory under the temporary directory, removed when the
+/// benchmark ends (a case benchmark leaves ~50 MB).
+pub(crate) struct Scratch(Option<std::path::PathBuf>);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The store a benchmark runs on: PostgreSQL at `database_url`, or a new SQLite file in a
+/// scratch directory named `name`.
+pub(crate) async fn open_store(database_url: &Option<String>, name: &str) -> anyhow::Result<(Store, Scratch)> {
+    Ok(match database_url {
+        Some(url) => (Store::open_postgres(url).await.context("open PostgreSQL")?, Scratch(None)),
+        None => {
+            let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)?;
+            let scratch = Scratch(Some(dir.clone()));
+            (Store::open_sqlite(&dir.join("bench.db")).await.context("open SQLite")?, scratch)
+        }
+    })
+}
+
 pub(crate) fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
 async fn search(n: usize, rounds: usize, database_url: Option<String>) -> anyhow::Result<std::process::ExitCode> {
-    let store = match &database_url {
-        Some(url) => Store::open_postgres(url).await.context("open PostgreSQL")?,
-        None => {
-            let dir = std::env::temp_dir().join(format!("onewindow-bench-{}", std::process::id()));
-            std::fs::create_dir_all(&dir)?;
-            Store::open_sqlite(&dir.join("bench.db")).await.context("open SQLite")?
-        }
-    };
+    let (store, _scratch) = open_store(&database_url, "onewindow-bench").await?;
     anyhow::ensure!(store.current_items().await?.is_empty(), "the benchmark needs an empty database");
     println!("catalogue search benchmark: {n} items, {rounds} requests per query, {} database", store.backend().name());
 

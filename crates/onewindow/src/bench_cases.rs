@@ -1,7 +1,7 @@
 //! `onewindow bench cases`: full case lifecycles through the store and over HTTP with
 //! concurrent clients, per-transition latencies, reads, and list queries at scale.
 
-use crate::bench::{ms, percentile};
+use crate::bench::{Scratch, ms, open_store, percentile};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use onewindow_core::calendar::Calendar;
@@ -20,21 +20,15 @@ const TRANSITIONS: [&str; 6] = ["submit", "accept", "task 1", "task 2", "decide"
 
 type Timings = Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>;
 
-pub(crate) async fn open(database_url: &Option<String>) -> anyhow::Result<Store> {
-    let store = match database_url {
-        Some(url) => Store::open_postgres(url).await.context("open PostgreSQL")?,
-        None => {
-            let dir = std::env::temp_dir().join(format!("onewindow-bench-cases-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir)?;
-            Store::open_sqlite(&dir.join("bench.db")).await.context("open SQLite")?
-        }
-    };
+/// The store to run on, seeded with the demo; SQLite's scratch directory goes when the
+/// returned guard is dropped.
+pub(crate) async fn open(database_url: &Option<String>) -> anyhow::Result<(Store, Scratch)> {
+    let (store, scratch) = open_store(database_url, "onewindow-bench-cases").await?;
     if store.user_count().await? > 0 {
         bail!("the benchmark needs an empty database");
     }
     onewindow_server::demo::seed(&store, PASSWORD, jiff::Timestamp::now()).await?;
-    Ok(store)
+    Ok((store, scratch))
 }
 
 fn bar(len: usize, what: &str) -> ProgressBar {
@@ -66,7 +60,7 @@ fn report(label: &str, n: usize, elapsed: Duration, timings: &BTreeMap<&'static 
 }
 
 pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Option<String>) -> anyhow::Result<std::process::ExitCode> {
-    let store = open(&database_url).await?;
+    let (store, _scratch) = open(&database_url).await?;
     println!("case lifecycle benchmark: {lifecycles} lifecycles, {clients} clients, {} database (durable commits)", store.backend().name());
     let state = AppState::new(store.clone(), Clock::System, Settings::default());
     let snap = state.catalogue.get(&store).await?;

@@ -8,7 +8,7 @@ use onewindow_core::case::clock::CaseClock;
 use std::time::{Duration, Instant};
 
 pub async fn run(open_cases: i64, due: i64, database_url: Option<String>) -> anyhow::Result<std::process::ExitCode> {
-    let store = crate::bench_cases::open(&database_url).await?;
+    let (store, _scratch) = crate::bench_cases::open(&database_url).await?;
     let calendar = Calendar::china();
     let state = onewindow_server::AppState::new(store.clone(), onewindow_server::Clock::System, onewindow_server::Settings::default());
     let snap = state.catalogue.get(&store).await?;
