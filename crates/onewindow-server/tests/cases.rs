@@ -79,6 +79,14 @@ async fn apply_accept_examine_decide_deliver_track() {
         let labels: Vec<&str> = t["steps"].as_array().unwrap().iter().map(|s| s["label"].as_str().unwrap()).collect();
         assert_eq!(labels.first(), Some(&"提交申请"));
         assert!(labels.contains(&"受理") && labels.contains(&"准予许可") && labels.contains(&"送达"), "{labels:?}");
+        // Every step has ended; the one that closed the case takes no further time.
+        let steps = t["steps"].as_array().unwrap();
+        assert!(steps.iter().all(|s| s["ended_at"].is_string()), "{steps:?}");
+        let last = steps.last().unwrap();
+        assert_eq!((last["label"].as_str(), last["ended_at"].as_str()), (Some("送达"), last["started_at"].as_str()));
+        assert!(last["expected_days"].is_null(), "{last}");
+        assert_eq!(steps[1]["label"], "受理");
+        assert!(steps[1]["expected_days"].as_u64().is_some(), "a step of the item's guide shows its expected days: {}", steps[1]);
         let (status, _) = app.get_json(&format!("/api/v1/track?number={number}&code=ZZZZZZ")).await;
         assert_eq!(status, 404);
 

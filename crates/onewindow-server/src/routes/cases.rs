@@ -961,12 +961,15 @@ pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Op
             } else {
                 action_label(&e.action).to_string()
             };
-            let expected_days = step_days(label.trim_end_matches("完成"));
+            let to = CaseState::parse(&e.to_state);
+            // The step that ends the case (delivered, withdrawn, refused…) is an instant: it
+            // ends as it starts and takes no more time.
+            let ends_case = to.is_some_and(CaseState::is_final);
             TrackStep {
-                state: CaseState::parse(&e.to_state).map(|s| s.label_zh().to_string()).unwrap_or_default(),
+                state: to.map(|s| s.label_zh().to_string()).unwrap_or_default(),
                 started_at: e.at.clone(),
-                ended_at: visible.get(i + 1).map(|n| n.at.clone()),
-                expected_days,
+                ended_at: visible.get(i + 1).map(|n| n.at.clone()).or_else(|| ends_case.then(|| e.at.clone())),
+                expected_days: if ends_case { None } else { step_days(label.trim_end_matches("完成")) },
                 label,
             }
         })
