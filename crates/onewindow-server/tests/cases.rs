@@ -698,3 +698,53 @@ async fn only_a_leader_with_delegated_authority_decides() {
         assert_eq!(decided["state"], "approved", "{}", backend.name());
     }
 }
+
+/// An application is checked against the catalogue as it is now, whichever server process
+/// changed it: the case records the item's new version; a cancelled item is refused and
+/// nothing is written.
+#[tokio::test]
+async fn a_submission_follows_a_catalogue_change_made_by_another_server_process() {
+    for backend in BACKENDS {
+        let (one, url) = spawn_app_with_url(backend).await;
+        let two = spawn_second(&one, &url).await;
+        let a = actors(&one).await;
+        let item = item_named(&one, "林木采伐许可证核发").await;
+        let code = item["code"].as_str().unwrap().to_string();
+        let version = item["version"].as_u64().unwrap();
+        // Server one has its catalogue in memory now.
+        let first = submit(&one, &a.applicant, &item, &[], json!({})).await;
+        assert_eq!(case(&one, &a.clerk, first["number"].as_str().unwrap()).await["item_version"], version);
+
+        // Server two publishes a new version of the item.
+        let cataloguer = two.token("cataloguer").await;
+        let (_, mut spec) = two.get_json(&format!("/api/v1/items/{code}")).await;
+        spec["expected_version"] = json!(version);
+        spec["change_note"] = json!("压缩承诺时限");
+        spec["promised_limit_days"] = json!(spec["promised_limit_days"].as_u64().unwrap() - 1);
+        let r = two.http.put(two.url(&format!("/api/v1/items/{code}"))).bearer_auth(&cataloguer).json(&spec).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+        // Server one records the next application under it.
+        let second = submit(&one, &a.applicant, &item, &[], json!({})).await;
+        assert_eq!(case(&one, &a.clerk, second["number"].as_str().unwrap()).await["item_version"], version + 1);
+
+        // Server two cancels the item; server one refuses the next application and writes nothing.
+        spec["expected_version"] = json!(version + 1);
+        spec["change_note"] = json!("事项取消");
+        spec["status"] = json!("cancelled");
+        let r = two.http.put(two.url(&format!("/api/v1/items/{code}"))).bearer_auth(&cataloguer).json(&spec).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let before = one.get_json_as(&a.clerk, "/api/v1/cases?limit=100").await.1["cases"].as_array().unwrap().len();
+        let body = json!({
+            "item_code": code,
+            "applicant": {"kind": "person", "name": PERSON.0, "id_number": PERSON.1},
+            "form": {},
+            "materials": [],
+        });
+        let r = one.http.post(one.url("/api/v1/cases")).bearer_auth(&a.applicant).json(&body).send().await.unwrap();
+        let problem = assert_problem(r, 409, "conflict").await;
+        assert!(problem["detail"].as_str().unwrap().contains("已取消"), "{problem}");
+        let after = one.get_json_as(&a.clerk, "/api/v1/cases?limit=100").await.1["cases"].as_array().unwrap().len();
+        assert_eq!(after, before, "nothing written for the refused application");
+    }
+}
