@@ -78,6 +78,11 @@ pub(crate) fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// "p50 … ms  p99 … ms" of sorted durations.
+pub(crate) fn p50_p99(sorted: &[Duration]) -> String {
+    format!("p50 {}  p99 {}", ms(percentile(sorted, 0.5)), ms(percentile(sorted, 0.99)))
+}
+
 async fn search(n: usize, rounds: usize, database_url: Option<String>) -> anyhow::Result<std::process::ExitCode> {
     let (store, _scratch) = open_store(&database_url, "onewindow-bench").await?;
     anyhow::ensure!(store.current_items().await?.is_empty(), "the benchmark needs an empty database");

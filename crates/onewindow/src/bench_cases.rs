@@ -1,7 +1,7 @@
 //! `onewindow bench cases`: full case lifecycles through the store and over HTTP with
 //! concurrent clients, per-transition latencies, reads, and list queries at scale.
 
-use crate::bench::{Scratch, ms, open_store, percentile};
+use crate::bench::{Scratch, open_store, p50_p99};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use onewindow_core::calendar::Calendar;
@@ -49,13 +49,13 @@ fn report(label: &str, n: usize, elapsed: Duration, timings: &BTreeMap<&'static 
         let mut v = timings.get(t).cloned().unwrap_or_default();
         v.sort();
         if !v.is_empty() {
-            println!("  {t:<8} p50 {}  p99 {}", ms(percentile(&v, 0.5)), ms(percentile(&v, 0.99)));
+            println!("  {t:<8} {}", p50_p99(&v));
         }
         all.extend(v);
     }
     all.sort();
     if !all.is_empty() {
-        println!("  all      p50 {}  p99 {}", ms(percentile(&all, 0.5)), ms(percentile(&all, 0.99)));
+        println!("  all      {}", p50_p99(&all));
     }
 }
 
@@ -157,7 +157,7 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     let mut r = reads.lock().await.clone();
     r.sort();
     if !r.is_empty() {
-        println!("  GET /api/v1/cases/{{number}} under load: p50 {}  p99 {}", ms(percentile(&r, 0.5)), ms(percentile(&r, 0.99)));
+        println!("  GET /api/v1/cases/{{number}} under load: {}", p50_p99(&r));
     }
     read_alone(&store, &http, &base, &tokens["clerk"]).await?;
 
@@ -176,20 +176,25 @@ async fn read_alone(store: &Store, http: &reqwest::Client, base: &str, token: &s
     let mut times = Vec::with_capacity(numbers.len() * 5);
     for _ in 0..5 {
         for number in &numbers {
-            let t = Instant::now();
-            let r = http.get(format!("{base}/api/v1/cases/{number}")).bearer_auth(token).send().await?;
-            if !r.status().is_success() {
-                bail!("GET /api/v1/cases/{number}: {}", r.status());
-            }
-            let _ = r.bytes().await?;
-            times.push(t.elapsed());
+            times.push(timed_get(http, format!("{base}/api/v1/cases/{number}"), token).await?);
         }
     }
     times.sort();
     if !times.is_empty() {
-        println!("  GET /api/v1/cases/{{number}} alone:      p50 {}  p99 {}", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.99)));
+        println!("  GET /api/v1/cases/{{number}} alone:      {}", p50_p99(&times));
     }
     Ok(())
+}
+
+/// How long a GET takes, its whole body read; an error when it does not succeed.
+async fn timed_get(http: &reqwest::Client, url: String, token: &str) -> anyhow::Result<Duration> {
+    let t = Instant::now();
+    let r = http.get(&url).bearer_auth(token).send().await?;
+    if !r.status().is_success() {
+        bail!("GET {url}: {}", r.status());
+    }
+    let _ = r.bytes().await?;
+    Ok(t.elapsed())
 }
 
 async fn timed<T>(timings: &Timings, what: &'static str, f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
@@ -340,7 +345,7 @@ async fn lists(store: &Store, http: &reqwest::Client, base: &str, token: &str, f
         times.push(t.elapsed());
     }
     times.sort();
-    println!("  window queue (store, 50 rows)          p50 {}  p99 {}", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.99)));
+    println!("  window queue (store, 50 rows)          {}", p50_p99(&times));
     for (label, query) in [
         ("by state", "state=in_review"),
         ("by department + state", "department=wjj&state=approved"),
@@ -352,16 +357,10 @@ async fn lists(store: &Store, http: &reqwest::Client, base: &str, token: &str, f
     ] {
         let mut times = Vec::new();
         for _ in 0..30 {
-            let t = Instant::now();
-            let r = http.get(format!("{base}/api/v1/cases?{query}&limit=50")).bearer_auth(token).send().await?;
-            if !r.status().is_success() {
-                bail!("{query}: {}", r.status());
-            }
-            let _ = r.bytes().await?;
-            times.push(t.elapsed());
+            times.push(timed_get(http, format!("{base}/api/v1/cases?{query}&limit=50"), token).await?);
         }
         times.sort();
-        println!("  GET /api/v1/cases {label:<22} p50 {}  p99 {}", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.99)));
+        println!("  GET /api/v1/cases {label:<22} {}", p50_p99(&times));
     }
     Ok(())
 }
