@@ -255,15 +255,7 @@ async fn joint_opinions_inspection_and_denial() {
         ok(&app, &a.clerk, number, "accept", json!({})).await;
 
         // An inspection pauses examination until its findings are in.
-        let r = app
-            .http
-            .post(app.url(&format!("/api/v1/cases/{number}/inspections")))
-            .bearer_auth(&a.reviewer)
-            .json(&json!({"kind": "joint", "departments": ["zrzyfj"], "note": "核查项目选址"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        ok(&app, &a.reviewer, number, "inspections", json!({"kind": "joint", "departments": ["zrzyfj"], "note": "核查项目选址"})).await;
         let c = case(&app, &a.reviewer, number).await;
         assert_eq!(c["state"], "inspecting");
         let inspection = c["inspections"][0]["id"].as_i64().unwrap();
@@ -446,6 +438,40 @@ async fn withdrawal_materials_reuse_and_privacy() {
         let r = app.http.post(app.url("/api/v1/materials")).bearer_auth(&a.applicant).multipart(form).send().await.unwrap();
         let p = assert_problem(r, 422, "validation").await;
         assert!(p["errors"][0]["message_zh"].as_str().unwrap().contains("PDF"));
+    }
+}
+
+/// Closing a case cancels what is still open — tasks and inspections — but not a later check
+/// that follows an approval on commitment (告知承诺).
+#[tokio::test]
+async fn closing_a_case_cancels_what_is_open_but_its_later_check() {
+    for backend in BACKENDS {
+        let app = spawn_app(backend).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "企业投资项目核准").await;
+        let number = submit(&app, &a.applicant, &item, &[], json!({})).await["number"].as_str().unwrap().to_string();
+        ok(&app, &a.clerk, &number, "accept", json!({})).await;
+        ok(&app, &a.reviewer, &number, "inspections", json!({"kind": "independent", "departments": [], "note": "核查项目选址"})).await;
+        let c = case(&app, &a.clerk, &number).await;
+        assert_eq!((c["inspections"][0]["state"].as_str(), c["tasks"][0]["state"].as_str()), (Some("open"), Some("open")), "{c}");
+        ok(&app, &a.applicant, &number, "withdraw", json!({"reason": "项目取消"})).await;
+        let c = case(&app, &a.clerk, &number).await;
+        assert_eq!(c["inspections"][0]["state"], "cancelled", "{backend:?}: {c}");
+        assert!(c["tasks"].as_array().unwrap().iter().all(|t| t["state"] == "cancelled"), "{backend:?}: {c}");
+
+        // A case closed with nothing open leaves its tasks as they were.
+        let commitment = item_named(&app, "粮食收购资格认定").await;
+        let number =
+            submit(&app, &a.applicant, &commitment, &[], json!({"commitment": true})).await["number"].as_str().unwrap().to_string();
+        assert_eq!(ok(&app, &a.clerk, &number, "accept", json!({})).await["state"], "approved");
+        ok(&app, &a.clerk, &number, "deliver", json!({"method": "window"})).await;
+        let c = case(&app, &a.clerk, &number).await;
+        assert_eq!(c["state"], "closed", "{c}");
+        assert_eq!(
+            (c["tasks"][0]["kind"].as_str(), c["tasks"][0]["state"].as_str()),
+            (Some("post_check"), Some("open")),
+            "{backend:?}: {c}"
+        );
     }
 }
 

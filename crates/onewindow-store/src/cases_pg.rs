@@ -271,10 +271,16 @@ impl Store {
             let done_task = change.done_task.as_ref();
             let new_inspection = change.new_inspection.as_ref();
             let done_inspection = change.done_inspection.as_ref();
+            // Closing cancels what is still open: the file tells what that is (tasks and
+            // inspections change only with an event, and the write's guard holds the last one).
+            let done_task_id = done_task.map(|t| t.0);
+            let done_inspection_id = done_inspection.map(|i| i.0);
+            let left_open = known.tasks.iter().any(|t| Some(t.0) != done_task_id && t.1 != "post_check")
+                || known.inspections.iter().any(|(id, state)| state == "open" && Some(*id) != done_inspection_id);
             let parts = Parts {
                 events: !w.events.is_empty(),
                 done_task: done_task.is_some(),
-                closed: w.closed,
+                closed: w.closed && left_open,
                 new_tasks: !change.new_tasks.is_empty(),
                 new_inspection: new_inspection.is_some(),
                 done_inspection: done_inspection.is_some(),
@@ -337,21 +343,32 @@ impl Store {
 }
 
 /// An application's write in one statement: the case (unless an earlier submission with its
-/// idempotency key exists: nothing is written then), its first event, its materials given
-/// (`$27`, now the applicant's) and attached (`$28`–`$30`: requirement, material, source).
-/// The new case's row comes back (none when the key's earlier submission stands).
-static SUBMIT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "WITH c AS ({CASE_INSERT} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING {CASE_COLUMNS}), \
-    ev AS (INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
-      SELECT $1, 1, $19, $23, $24, 'submit', '', $18, '', $4, $25, $26, $22 WHERE EXISTS (SELECT 1 FROM c)), \
-    owned AS (UPDATE material SET owner_id_number = $9 WHERE id = ANY($27::bigint[]) AND owner_id_number IS NULL AND EXISTS (SELECT 1 FROM c)), \
-    attached AS (INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) \
-      SELECT $1, a.requirement, a.material_id, a.source, $19 FROM unnest($28::text[], $29::bigint[], $30::text[]) AS a(requirement, material_id, source) \
-      WHERE EXISTS (SELECT 1 FROM c)) \
-    SELECT c.* FROM c"
-    )
-});
+/// idempotency key exists: nothing is written then), its first event, its materials given that
+/// no applicant owns yet (`$27`, now the applicant's; the clause only when there are any) and
+/// attached (`$28`–`$30`: requirement, material, source). The new case's row comes back (none
+/// when the key's earlier submission stands).
+fn submit_sql(claim: bool) -> &'static str {
+    fn sql(claim: bool) -> String {
+        let owned = if claim {
+            "owned AS (UPDATE material SET owner_id_number = $9 WHERE id = ANY($27::bigint[]) AND owner_id_number IS NULL AND EXISTS (SELECT 1 FROM c)), "
+        } else {
+            ""
+        };
+        format!(
+            "WITH c AS ({CASE_INSERT} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING {CASE_COLUMNS}), \
+            ev AS (INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
+              SELECT $1, 1, $19, $23, $24, 'submit', '', $18, '', $4, $25, $26, $22 WHERE EXISTS (SELECT 1 FROM c)), \
+            {owned}\
+            attached AS (INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) \
+              SELECT $1, a.requirement, a.material_id, a.source, $19 FROM unnest($28::text[], $29::bigint[], $30::text[]) AS a(requirement, material_id, source) \
+              WHERE EXISTS (SELECT 1 FROM c)) \
+            SELECT c.* FROM c"
+        )
+    }
+    static CLAIMING: LazyLock<String> = LazyLock::new(|| sql(true));
+    static PLAIN: LazyLock<String> = LazyLock::new(|| sql(false));
+    if claim { &CLAIMING } else { &PLAIN }
+}
 
 /// A row of [`SUBMIT_READ`]: what, a, b, c, id, n.
 type SubmitRow = (String, Option<String>, String, String, i64, i64);
@@ -384,8 +401,14 @@ impl Store {
         if let Some(earlier) = earlier_submission(&rows)? {
             return Ok(earlier);
         }
+        // Materials given that nobody owns yet become the applicant's (one owned already stays
+        // its owner's: `may_attach`).
+        let mut claim: Vec<i64> = Vec::new();
         for a in c.materials {
             let found = rows.iter().find(|r| r.0 == "m" && r.4 == a.material_id).map(|r| (r.5, r.1.clone()));
+            if matches!(found, Some((_, None))) {
+                claim.push(a.material_id);
+            }
             may_attach(c, a.material_id, found)?;
         }
         let mut attached: Vec<(String, i64, &str)> =
@@ -401,18 +424,24 @@ impl Store {
             .map_err(|e| StoreError::Rejected(format!("办件编号无法生成：{e}")))?
             .to_string();
         let (first_detail, first_hash) = first_event(c, &number, actor, &attached);
-        let written =
-            bind_case_insert!(sqlx::query(AssertSqlSafe(SUBMIT.as_str())), c, &number, time::to_micros(actor.at), &day, &first_hash)
-                .bind(&actor.username)
-                .bind(&actor.role)
-                .bind(&first_detail)
-                .bind(crate::audit::GENESIS_HASH)
-                .bind(c.materials.iter().map(|a| a.material_id).collect::<Vec<i64>>())
-                .bind(attached.iter().map(|a| a.0.as_str()).collect::<Vec<&str>>())
-                .bind(attached.iter().map(|a| a.1).collect::<Vec<i64>>())
-                .bind(attached.iter().map(|a| a.2).collect::<Vec<&str>>())
-                .fetch_optional(&mut *conn)
-                .await?;
+        let written = bind_case_insert!(
+            sqlx::query(AssertSqlSafe(submit_sql(!claim.is_empty()))),
+            c,
+            &number,
+            time::to_micros(actor.at),
+            &day,
+            &first_hash
+        )
+        .bind(&actor.username)
+        .bind(&actor.role)
+        .bind(&first_detail)
+        .bind(crate::audit::GENESIS_HASH)
+        .bind(&claim)
+        .bind(attached.iter().map(|a| a.0.as_str()).collect::<Vec<&str>>())
+        .bind(attached.iter().map(|a| a.1).collect::<Vec<i64>>())
+        .bind(attached.iter().map(|a| a.2).collect::<Vec<&str>>())
+        .fetch_optional(&mut *conn)
+        .await?;
         if let Some(row) = written {
             let provided: Vec<String> = attached.into_iter().map(|(requirement, _, _)| requirement).collect();
             let mut known_provided = provided.clone();
