@@ -45,6 +45,15 @@ pub(crate) struct KnownCase {
 }
 
 impl KnownCase {
+    /// Whether closing the case leaves something to cancel: an open task other than a later
+    /// check, or an open inspection, besides the task and inspection the closing command itself
+    /// completes. Tasks and inspections change only with an event, so the file tells exactly
+    /// while the write's guard (the last event) holds.
+    pub(crate) fn closing_cancels(&self, done_task: Option<i64>, done_inspection: Option<i64>) -> bool {
+        self.tasks.iter().any(|t| Some(t.0) != done_task && t.1 != "post_check")
+            || self.inspections.iter().any(|(id, state)| state == "open" && Some(*id) != done_inspection)
+    }
+
     /// The file after `change` was written, given the case row the write returned, its alarm and
     /// the ids of the tasks it opened (ascending, in the order of `change.new_tasks`); `None`
     /// when the change's effect on the file cannot be told from these.
@@ -221,6 +230,18 @@ mod tests {
         assert_eq!(ids, [(9, "opinion", "任务9"), (11, "step", "现场核查"), (12, "opinion", "征求意见")]);
         assert_eq!(after.provided, ["平面图", "申请书"], "a requirement given again is listed once, in order");
         assert_eq!(after.alarm, None, "the alarm is the one the write returned");
+    }
+
+    #[test]
+    fn closing_cancels_open_work_but_not_later_checks_or_what_it_completes() {
+        let checks_only = known(CaseState::Approved, vec![task(5, "post_check")], vec![(2, "done".into())]);
+        assert!(!checks_only.closing_cancels(None, None));
+        let step = known(CaseState::InReview, vec![task(4, "step"), task(5, "post_check")], vec![]);
+        assert!(step.closing_cancels(None, None));
+        assert!(!step.closing_cancels(Some(4), None), "the task the command completes");
+        let inspecting = known(CaseState::Inspecting, vec![], vec![(2, "open".into()), (3, "cancelled".into())]);
+        assert!(inspecting.closing_cancels(None, None));
+        assert!(!inspecting.closing_cancels(None, Some(2)), "the inspection the command completes");
     }
 
     #[test]

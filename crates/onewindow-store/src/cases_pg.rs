@@ -271,16 +271,11 @@ impl Store {
             let done_task = change.done_task.as_ref();
             let new_inspection = change.new_inspection.as_ref();
             let done_inspection = change.done_inspection.as_ref();
-            // Closing cancels what is still open: the file tells what that is (tasks and
-            // inspections change only with an event, and the write's guard holds the last one).
-            let done_task_id = done_task.map(|t| t.0);
-            let done_inspection_id = done_inspection.map(|i| i.0);
-            let left_open = known.tasks.iter().any(|t| Some(t.0) != done_task_id && t.1 != "post_check")
-                || known.inspections.iter().any(|(id, state)| state == "open" && Some(*id) != done_inspection_id);
             let parts = Parts {
                 events: !w.events.is_empty(),
                 done_task: done_task.is_some(),
-                closed: w.closed && left_open,
+                // Named only when the file shows something open to cancel.
+                closed: w.closed && known.closing_cancels(done_task.map(|t| t.0), done_inspection.map(|i| i.0)),
                 new_tasks: !change.new_tasks.is_empty(),
                 new_inspection: new_inspection.is_some(),
                 done_inspection: done_inspection.is_some(),
