@@ -309,10 +309,8 @@ async fn http_lifecycle(
         .await?;
         open = done["open_tasks"].clone();
     }
-    let t = Instant::now();
-    let r = http.get(format!("{base}/api/v1/cases/{number}")).bearer_auth(&tokens["clerk"]).send().await?;
-    let _ = r.bytes().await?;
-    reads.lock().await.push(t.elapsed());
+    let read = timed_get(http, format!("{base}/api/v1/cases/{number}"), &tokens["clerk"]).await?;
+    reads.lock().await.push(read);
     timed(
         timings,
         "decide",

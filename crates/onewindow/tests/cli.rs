@@ -98,3 +98,38 @@ fn bad_usage_is_one_line_and_a_failure() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("onewindow: cannot read /no/such/file.json"), "{err}");
 }
+
+/// `bench cases` drives whole lifecycles through the store and over HTTP and prints every
+/// figure the cases issue asks for (no timing is asserted); on PostgreSQL the cases it leaves
+/// pass `verify-audit`, and a second run on the same database is refused in one line.
+#[tokio::test]
+async fn bench_cases_prints_its_figures_and_leaves_a_sound_audit_trail() {
+    for backend in BACKENDS {
+        let db = match backend {
+            Backend::Sqlite => Vec::new(),
+            Backend::Postgres => db_args(backend).await,
+        };
+        let out = run(&["bench", "cases", "--lifecycles", "24", "--clients", "4"], &db);
+        let printed = text(&out.stdout);
+        assert!(out.status.success(), "{backend:?}: {}{printed}", text(&out.stderr));
+        for line in [
+            "store: 24 lifecycles in",
+            "HTTP: 24 lifecycles in",
+            "  submit   p50 ",
+            "  deliver  p50 ",
+            "  all      p50 ",
+            "GET /api/v1/cases/{number} under load: p50 ",
+            "GET /api/v1/cases/{number} alone:      p50 ",
+        ] {
+            assert!(printed.contains(line), "{backend:?}: no {line:?} in\n{printed}");
+        }
+        assert_eq!(printed.matches(" lifecycles/s (").count(), 2, "{printed}");
+        if backend == Backend::Postgres {
+            let out = run(&["verify-audit"], &db);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            let out = run(&["bench", "cases", "--lifecycles", "1"], &db);
+            assert!(!out.status.success());
+            assert_eq!(text(&out.stderr).trim(), "onewindow: the benchmark needs an empty database");
+        }
+    }
+}
