@@ -8,7 +8,10 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod ids;
+pub mod mask;
 pub mod region;
 pub mod role;
 pub mod search;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod text;

@@ -5,15 +5,6 @@ use std::path::PathBuf;
 /// Why a document could not be rendered, or a [`crate::Renderer`] could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum DocsError {
-    /// None of the font directories held a Noto CJK font, so Chinese text cannot be set.
-    #[error(
-        "no Noto CJK font (NotoSerifCJK-*.ttc / NotoSansCJK-*.ttc) found in {searched}; \
-         install the Debian package `fonts-noto-cjk` (apt-get install fonts-noto-cjk)"
-    )]
-    NoCjkFont {
-        /// The directories that were searched, comma-separated.
-        searched: String,
-    },
     /// A font file exists but could not be read.
     #[error("could not read font file {path}: {source}")]
     FontRead {

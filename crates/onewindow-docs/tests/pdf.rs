@@ -7,32 +7,44 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use onewindow_docs::{DocumentKind, Notice, Renderer};
 
-/// One renderer for the whole test binary: loading the fonts is the slow part.
+/// One renderer for the whole test binary: loading the fonts is the slow part. It uses the
+/// system's Noto CJK fonts (Debian fonts-noto-cjk) where installed.
 fn renderer() -> &'static Renderer {
     static RENDERER: OnceLock<Renderer> = OnceLock::new();
-    RENDERER.get_or_init(|| Renderer::new().expect("Noto CJK fonts (Debian fonts-noto-cjk)"))
+    RENDERER.get_or_init(|| Renderer::new().expect("fonts load"))
 }
 
-/// The text of `pdf` as `pdftotext` extracts it, with all whitespace removed so that line
-/// breaks inside table cells do not split what we look for.
-fn pdf_text(pdf: &[u8], name: &str) -> String {
+/// A renderer with no font directories: only the Noto CJK SC subsets compiled into the crate,
+/// as on a machine without fonts-noto-cjk.
+fn embedded_renderer() -> &'static Renderer {
+    static RENDERER: OnceLock<Renderer> = OnceLock::new();
+    RENDERER.get_or_init(|| Renderer::from_font_dirs(&[]).expect("the embedded fonts load"))
+}
+
+/// Writes `pdf` to a fresh temporary file, runs `tool` (a poppler utility) on it with
+/// `args` before the file name and `after` after it, and returns its standard output.
+fn poppler(tool: &str, pdf: &[u8], name: &str, args: &[&str], after: &[&str]) -> String {
     // Tests run in parallel and may render the same kind: number every file.
     static FILE_COUNT: AtomicUsize = AtomicUsize::new(0);
     let n = FILE_COUNT.fetch_add(1, Ordering::Relaxed);
     let pid = std::process::id();
     let path: PathBuf = std::env::temp_dir().join(format!("onewindow-docs-{pid}-{name}-{n}.pdf"));
     std::fs::write(&path, pdf).expect("write pdf");
-    let output = Command::new("pdftotext")
-        .arg("-raw")
-        .arg("-enc")
-        .arg("UTF-8")
+    let output = Command::new(tool)
+        .args(args)
         .arg(&path)
-        .arg("-")
+        .args(after)
         .output()
-        .expect("pdftotext (Debian poppler-utils) runs");
-    assert!(output.status.success(), "pdftotext failed: {output:?}");
+        .unwrap_or_else(|err| panic!("{tool} (Debian poppler-utils) runs: {err}"));
     std::fs::remove_file(&path).expect("remove pdf");
-    squeeze(&String::from_utf8(output.stdout).expect("utf-8 text"))
+    assert!(output.status.success(), "{tool} failed: {output:?}");
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+/// The text of `pdf` as `pdftotext` extracts it, with all whitespace removed so that line
+/// breaks inside table cells do not split what we look for.
+fn pdf_text(pdf: &[u8], name: &str) -> String {
+    squeeze(&poppler("pdftotext", pdf, name, &["-raw", "-enc", "UTF-8"], &["-"]))
 }
 
 fn squeeze(text: &str) -> String {
@@ -45,9 +57,18 @@ fn assert_contains(text: &str, needle: &str, kind: DocumentKind) {
 
 #[test]
 fn every_kind_renders_a_pdf_with_its_facts() {
+    every_kind_renders_with(renderer());
+}
+
+#[test]
+fn every_kind_renders_without_system_fonts() {
+    every_kind_renders_with(embedded_renderer());
+}
+
+fn every_kind_renders_with(renderer: &Renderer) {
     for kind in DocumentKind::ALL {
         let notice = Notice::sample(kind);
-        let pdf = renderer().render_pdf(&notice).expect("renders");
+        let pdf = renderer.render_pdf(&notice).expect("renders");
         assert!(pdf.starts_with(b"%PDF"), "{kind:?}");
         let text = pdf_text(&pdf, kind.code());
         for needle in [
@@ -137,4 +158,39 @@ fn renderer_is_shared_between_threads() {
             assert!(pdf.starts_with(b"%PDF"));
         }
     });
+}
+
+/// A notice for 王堃 (堃 is outside GB 2312) handled by 李喆, from the embedded fonts alone:
+/// the text reads back and the PDF embeds the subset, the only font the renderer has.
+#[test]
+fn names_beyond_gb2312_print_without_system_fonts() {
+    let kind = DocumentKind::AcceptanceNotice;
+    let mut notice = Notice::sample(kind);
+    notice.applicant_name = "王堃".to_owned();
+    notice.person_responsible = "李喆".to_owned();
+    notice.item_name = "昇平街道个体工商户设立登记".to_owned();
+    let rendered = embedded_renderer().render(&notice).expect("renders");
+    assert_eq!(rendered.warnings, Vec::<String>::new());
+    let text = pdf_text(&rendered.pdf, "names");
+    for needle in ["王堃：", "李喆", "昇平街道个体工商户设立登记", kind.title()] {
+        assert_contains(&text, needle, kind);
+    }
+
+    let fonts = poppler("pdffonts", &rendered.pdf, "names-fonts", &[], &[]);
+    // name, type (two or three words), encoding, emb, sub, uni, object id: check name and flags.
+    let rows: Vec<Vec<&str>> = fonts.lines().skip(2).map(|line| line.split_whitespace().collect()).collect();
+    // typst names an embedded CID font `XXXXXX+<PostScript name>-Identity-H`.
+    fn bare(name: &str) -> &str {
+        let name = name.split_once('+').map_or(name, |(_, name)| name);
+        name.strip_suffix("-Identity-H").unwrap_or(name)
+    }
+    let names: Vec<&str> = rows.iter().map(|row| bare(row[0])).collect();
+    for face in ["NotoSerifCJKsc-Regular", "NotoSerifCJKsc-Bold", "NotoSansCJKsc-Regular", "NotoSansCJKsc-Bold"] {
+        assert!(names.contains(&face), "{face} not in pdffonts:\n{fonts}");
+    }
+    assert_eq!(names.len(), 4, "only the four embedded faces:\n{fonts}");
+    for row in &rows {
+        let flags = &row[row.len() - 5..row.len() - 2];
+        assert_eq!(flags, ["yes", "yes", "yes"], "embedded, subset, with a ToUnicode map:\n{fonts}");
+    }
 }

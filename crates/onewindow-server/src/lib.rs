@@ -9,22 +9,19 @@
     reason = "ApiError carries the bilingual problem text; it is built only on the error path and boxing it would add noise to every handler"
 )]
 
-pub mod assets;
-pub mod auth;
-pub mod calendar_cell;
-pub mod catalogue_cache;
+pub mod admin;
+pub mod app;
+pub mod calendar;
+pub mod cases;
+pub mod catalogue;
 pub mod clock;
-pub mod courier;
 pub mod demo;
-pub mod demo_cases;
-pub mod documents;
-pub mod observe;
 pub mod openapi;
-pub mod problem;
-pub mod routes;
+pub mod session;
 pub mod state;
 pub mod supervision;
-pub mod ui;
+pub mod tasks;
+pub mod web;
 
 pub use clock::Clock;
 pub use state::{AppState, Settings};
@@ -34,8 +31,8 @@ use std::net::SocketAddr;
 
 /// Builds the whole application: API, UI, assets, metrics, with the common layers.
 pub fn app(state: AppState) -> Router {
-    let (router, _) = routes::router().split_for_parts();
-    observe::layers(router.with_state(state.clone()), state)
+    let router = app::router(&state);
+    web::observe::layers(router.with_state(state.clone()), state)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.

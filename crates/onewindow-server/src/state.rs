@@ -1,8 +1,8 @@
 //! What every handler can reach.
 
-use crate::auth::LoginThrottle;
-use crate::catalogue_cache::CatalogueCache;
+use crate::catalogue::cache::CatalogueCache;
 use crate::clock::Clock;
+use crate::web::throttle::LoginThrottle;
 use onewindow_store::Store;
 use std::sync::Arc;
 
@@ -44,9 +44,9 @@ pub struct AppState {
     /// Failed log-in counter.
     pub throttle: Arc<LoginThrottle>,
     /// The working-day calendar in force.
-    pub calendar: Arc<crate::calendar_cell::CalendarCell>,
+    pub calendar: Arc<crate::calendar::cell::CalendarCell>,
     /// The courier for express delivery (a local implementation unless configured).
-    pub courier: Arc<dyn crate::courier::Courier>,
+    pub courier: Arc<dyn crate::cases::courier::Courier>,
 }
 
 impl AppState {
@@ -58,8 +58,8 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             throttle: Arc::new(LoginThrottle::default()),
-            calendar: Arc::new(crate::calendar_cell::CalendarCell::default()),
-            courier: Arc::new(crate::courier::LocalCourier::default()),
+            calendar: Arc::new(crate::calendar::cell::CalendarCell::default()),
+            courier: Arc::new(crate::cases::courier::LocalCourier::default()),
         }
     }
 

@@ -5,7 +5,6 @@ mod common;
 
 use common::flow::*;
 use common::{assert_problem, spawn_app, spawn_app_with_url, spawn_second};
-use onewindow_store::testing::BACKENDS;
 use serde_json::{Value, json};
 
 /// The text of a PDF, by poppler's pdftotext.
@@ -16,9 +15,8 @@ fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[tokio::test]
-async fn apply_accept_examine_decide_deliver_track() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn apply_accept_examine_decide_deliver_track(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "林木采伐许可证核发").await;
@@ -117,9 +115,8 @@ async fn apply_accept_examine_decide_deliver_track() {
     }
 }
 
-#[tokio::test]
-async fn retries_with_the_same_key_make_one_case_and_bad_ids_are_refused() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn retries_with_the_same_key_make_one_case_and_bad_ids_are_refused(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "乡村兽医登记许可").await;
@@ -153,9 +150,8 @@ async fn retries_with_the_same_key_make_one_case_and_bad_ids_are_refused() {
     }
 }
 
-#[tokio::test]
-async fn deficiency_acceptance_blocks_approval_until_supplied() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn deficiency_acceptance_blocks_approval_until_supplied(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "乡村兽医登记许可").await;
@@ -202,9 +198,8 @@ async fn deficiency_acceptance_blocks_approval_until_supplied() {
     }
 }
 
-#[tokio::test]
-async fn one_time_correction_then_resubmission_and_refusal() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn one_time_correction_then_resubmission_and_refusal(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "乡村兽医登记许可").await;
@@ -244,9 +239,8 @@ async fn one_time_correction_then_resubmission_and_refusal() {
     }
 }
 
-#[tokio::test]
-async fn joint_opinions_inspection_and_denial() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn joint_opinions_inspection_and_denial(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "企业投资项目核准").await;
@@ -387,9 +381,8 @@ async fn filing_commitment_and_forwarding_items() {
     );
 }
 
-#[tokio::test]
-async fn withdrawal_materials_reuse_and_privacy() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn withdrawal_materials_reuse_and_privacy(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         // A second applicant account may not touch the first applicant's case.
@@ -441,11 +434,10 @@ async fn withdrawal_materials_reuse_and_privacy() {
     }
 }
 
-/// Closing a case cancels what is still open — tasks and inspections — but not a later check
-/// that follows an approval on commitment (告知承诺).
-#[tokio::test]
-async fn closing_a_case_cancels_what_is_open_but_its_later_check() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    /// Closing a case cancels what is still open — tasks and inspections — but not a later check
+    /// that follows an approval on commitment (告知承诺).
+    async fn closing_a_case_cancels_what_is_open_but_its_later_check(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "企业投资项目核准").await;
@@ -475,9 +467,8 @@ async fn closing_a_case_cancels_what_is_open_but_its_later_check() {
     }
 }
 
-#[tokio::test]
-async fn a_tampered_case_log_is_detected() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn a_tampered_case_log_is_detected(backend) {
         let (app, url) = common::spawn_app_with_url(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "狩猎证核发").await;
@@ -490,12 +481,11 @@ async fn a_tampered_case_log_is_detected() {
     }
 }
 
-/// Commands that arrive together share one commit on SQLite (group commit) and run side by side
-/// on PostgreSQL: each is answered on its own merits, a refused one leaves nothing behind, and
-/// the others are kept whole.
-#[tokio::test]
-async fn commands_arriving_together_are_kept_or_refused_each_on_its_own() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    /// Commands that arrive together share one commit on SQLite (group commit) and run side by side
+    /// on PostgreSQL: each is answered on its own merits, a refused one leaves nothing behind, and
+    /// the others are kept whole.
+    async fn commands_arriving_together_are_kept_or_refused_each_on_its_own(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let item = item_named(&app, "林木采伐许可证核发").await;
@@ -552,9 +542,8 @@ async fn commands_arriving_together_are_kept_or_refused_each_on_its_own() {
     }
 }
 
-#[tokio::test]
-async fn commands_on_one_case_at_once_apply_one_after_the_other() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn commands_on_one_case_at_once_apply_one_after_the_other(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
 
@@ -629,9 +618,8 @@ async fn complete_task(app: &common::TestApp, token: &str, task: i64, comment: &
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
-#[tokio::test]
-async fn a_case_moved_on_by_another_server_process_is_decided_on_what_that_left() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn a_case_moved_on_by_another_server_process_is_decided_on_what_that_left(backend) {
         let (one, url) = spawn_app_with_url(backend).await;
         let two = spawn_second(&one, &url).await;
         let a = actors(&one).await;
@@ -681,9 +669,8 @@ async fn a_case_moved_on_by_another_server_process_is_decided_on_what_that_left(
     }
 }
 
-#[tokio::test]
-async fn only_a_leader_with_delegated_authority_decides() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn only_a_leader_with_delegated_authority_decides(backend) {
         let app = spawn_app(backend).await;
         let a = actors(&app).await;
         let users = app.store.users().await.unwrap();
@@ -692,7 +679,7 @@ async fn only_a_leader_with_delegated_authority_decides() {
         let deputy = onewindow_store::NewUser {
             username: "deputy".into(),
             display_name: "副局长".into(),
-            password_hash: onewindow_server::auth::hash_password(common::PASSWORD),
+            password_hash: onewindow_server::web::auth::hash_password(common::PASSWORD),
             roles: vec![onewindow_core::role::Role::Leader],
             department_code: leader.department_code.clone(),
             service_point_id: None,
@@ -725,12 +712,11 @@ async fn only_a_leader_with_delegated_authority_decides() {
     }
 }
 
-/// An application is checked against the catalogue as it is now, whichever server process
-/// changed it: the case records the item's new version; a cancelled item is refused and
-/// nothing is written.
-#[tokio::test]
-async fn a_submission_follows_a_catalogue_change_made_by_another_server_process() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    /// An application is checked against the catalogue as it is now, whichever server process
+    /// changed it: the case records the item's new version; a cancelled item is refused and
+    /// nothing is written.
+    async fn a_submission_follows_a_catalogue_change_made_by_another_server_process(backend) {
         let (one, url) = spawn_app_with_url(backend).await;
         let two = spawn_second(&one, &url).await;
         let a = actors(&one).await;

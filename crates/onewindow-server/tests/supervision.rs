@@ -9,7 +9,6 @@ use common::flow::*;
 use common::{TestApp, assert_problem, spawn_app_at, test_start};
 use onewindow_server::Clock;
 use onewindow_server::supervision::tick;
-use onewindow_store::testing::BACKENDS;
 use serde_json::{Value, json};
 
 /// 5 promised and 20 legal working days, handled by 发改局, no joint review.
@@ -52,9 +51,8 @@ async fn warn_levels(app: &TestApp, number: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_case_walks_through_pause_extension_warnings_and_accountability() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn a_case_walks_through_pause_extension_warnings_and_accountability(backend) {
         let (app, _) = spawn_app_at(backend, Clock::fixed(test_start())).await;
         let a = actors(&app).await;
         let officer = app.token("officer").await;
@@ -195,9 +193,8 @@ async fn a_case_walks_through_pause_extension_warnings_and_accountability() {
     }
 }
 
-#[tokio::test]
-async fn administrators_set_calendar_days_and_due_dates_follow() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn administrators_set_calendar_days_and_due_dates_follow(backend) {
         let (app, _) = spawn_app_at(backend, Clock::fixed(test_start())).await;
         let a = actors(&app).await;
         let sysadmin = app.token("sysadmin").await;
@@ -247,9 +244,8 @@ async fn administrators_set_calendar_days_and_due_dates_follow() {
     }
 }
 
-#[tokio::test]
-async fn two_workers_at_once_raise_each_warning_once() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn two_workers_at_once_raise_each_warning_once(backend) {
         let (app, url) = spawn_app_at(backend, Clock::fixed(test_start())).await;
         let a = actors(&app).await;
         let mut numbers = Vec::new();
@@ -257,10 +253,7 @@ async fn two_workers_at_once_raise_each_warning_once() {
             numbers.push(accepted_case(&app, &a).await);
         }
         // A second server process: its own connections to the same database.
-        let other = match backend {
-            onewindow_store::Backend::Sqlite => onewindow_store::Store::open_sqlite(std::path::Path::new(&url)).await.unwrap(),
-            onewindow_store::Backend::Postgres => onewindow_store::Store::open_postgres(&url).await.unwrap(),
-        };
+        let other = common::reopen(backend, &url).await;
         set_day(&app, "2026-12-10");
         let now = app.state.clock.now();
         let calendar = app.state.calendar.get();

@@ -71,9 +71,8 @@ async fn c_wrong_login(app: &common::TestApp) -> u16 {
         .as_u16()
 }
 
-#[tokio::test]
-async fn the_edit_form_saves_a_version_and_shows_errors() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
+onewindow_store::per_backend! {
+    async fn the_edit_form_saves_a_version_and_shows_errors(backend) {
         let app = spawn_app(backend).await;
         let c = client();
         login(&app, &c, "cataloguer").await;

@@ -11,9 +11,10 @@
 //! guess, and the write checks it in its guard.
 //!
 //! Only what the write itself tells for certain is kept: the case row comes back from the
-//! UPDATE (`RETURNING`), the tasks opened come back with their ids. A change whose effect on
-//! the file is not known that way (an inspection ordered or completed, a change without an
-//! event) forgets the case instead.
+//! UPDATE (`RETURNING`), the tasks opened come back with their ids, and the change lists by id
+//! what it completed and cancelled. A change whose effect on the file is not known that way (an
+//! inspection ordered, completed or cancelled, a change without an event) forgets the case
+//! instead.
 //!
 //! Tasks' cases and kinds never change once a task exists, so [`TaskOwners`] can answer "which
 //! case is task 42 of" without a read for every task this process opened or looked up.
@@ -38,52 +39,39 @@ pub(crate) struct KnownCase {
     /// `next_alarm_at` as stored (part of the write's guard).
     pub alarm: Option<i64>,
     pub tasks: Vec<OpenTaskRow>,
-    /// Requirements a material is attached for, in order.
-    pub provided: Vec<String>,
+    /// Materials given: requirement, material; ordered by requirement.
+    pub materials: Vec<(String, i64)>,
     /// Inspections: id, state.
     pub inspections: Vec<(i64, String)>,
 }
 
 impl KnownCase {
-    /// Whether closing the case leaves something to cancel: an open task other than a later
-    /// check, or an open inspection, besides the task and inspection the closing command itself
-    /// completes. Tasks and inspections change only with an event, so the file tells exactly
-    /// while the write's guard (the last event) holds.
-    pub(crate) fn closing_cancels(&self, done_task: Option<i64>, done_inspection: Option<i64>) -> bool {
-        self.tasks.iter().any(|t| Some(t.0) != done_task && t.1 != "post_check")
-            || self.inspections.iter().any(|(id, state)| state == "open" && Some(*id) != done_inspection)
-    }
-
     /// The file after `change` was written, given the case row the write returned, its alarm and
     /// the ids of the tasks it opened (ascending, in the order of `change.new_tasks`); `None`
     /// when the change's effect on the file cannot be told from these.
     pub(crate) fn after(&self, change: &Change, case: CaseRecord, alarm: Option<i64>, new_task_ids: &[i64]) -> Option<KnownCase> {
         if change.events.is_empty()
-            || change.new_inspection.is_some()
-            || change.done_inspection.is_some()
-            || change.new_tasks.len() != new_task_ids.len()
+            || change.inspection_ordered.is_some()
+            || change.inspection_done.is_some()
+            || !change.inspections_cancelled.is_empty()
+            || change.tasks_opened.len() != new_task_ids.len()
         {
             return None;
         }
-        let closed = case.state.is_final();
-        if closed && self.inspections.iter().any(|(_, state)| state == "open") {
-            return None; // cancelled by the write; their new state is not returned
-        }
-        let done = change.done_task.as_ref().map(|(id, _, _)| *id);
+        let done = change.task_done.as_ref().map(|t| t.id);
         let mut tasks: Vec<OpenTaskRow> =
-            self.tasks.iter().filter(|t| Some(t.0) != done && (!closed || t.1 == "post_check")).cloned().collect();
-        for (t, id) in change.new_tasks.iter().zip(new_task_ids) {
+            self.tasks.iter().filter(|t| Some(t.0) != done && !change.tasks_cancelled.contains(&t.0)).cloned().collect();
+        for (t, id) in change.tasks_opened.iter().zip(new_task_ids) {
             tasks.push((*id, crate::cases::task_kind_code(t.kind).to_string(), t.name.clone(), t.department.clone(), i64::from(t.seq)));
         }
         tasks.sort_unstable_by_key(|t| t.0);
-        let mut provided = self.provided.clone();
-        for a in &change.attach {
-            if !provided.contains(&a.requirement) {
-                provided.push(a.requirement.clone());
-            }
+        let mut materials = self.materials.clone();
+        for a in &change.materials_attached {
+            materials.retain(|(requirement, _)| *requirement != a.requirement);
+            materials.push((a.requirement.clone(), a.material_id));
         }
-        provided.sort_unstable(); // as read: ordered by requirement
-        Some(KnownCase { case, alarm, tasks, provided, inspections: self.inspections.clone() })
+        materials.sort_unstable(); // as read: ordered by requirement
+        Some(KnownCase { case, alarm, tasks, materials, inspections: self.inspections.clone() })
     }
 }
 
@@ -136,6 +124,13 @@ impl CaseFiles {
     }
 }
 
+/// Whether tasks' owners are kept: unless `ONEWINDOW_TASK_OWNERS=off` (read once), to measure
+/// what the map is worth.
+pub(crate) fn task_owners_kept() -> bool {
+    static ON: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var("ONEWINDOW_TASK_OWNERS").as_deref() != Ok("off"));
+    *ON
+}
+
 /// Tasks' cases and kinds by task id.
 pub(crate) type TaskOwners = Bounded<i64, (String, TaskKind), OWNERS_MAX>;
 
@@ -143,7 +138,10 @@ pub(crate) type TaskOwners = Bounded<i64, (String, TaskKind), OWNERS_MAX>;
 mod tests {
     use super::*;
     use onewindow_core::case::clock::WarningLevel;
-    use onewindow_core::case::{Action, Applicant, ApplicantKind, Attachment, CaseState, EventDraft, InspectionKind, NewTask, Opinion};
+    use onewindow_core::case::{
+        Action, Applicant, ApplicantKind, Attachment, CaseState, DoneInspection, DoneTask, EventDraft, InspectionKind, NewInspection,
+        NewTask, Opinion,
+    };
 
     fn case(state: CaseState) -> CaseRecord {
         let text = String::new;
@@ -201,7 +199,7 @@ mod tests {
     }
 
     fn known(state: CaseState, tasks: Vec<OpenTaskRow>, inspections: Vec<(i64, String)>) -> KnownCase {
-        KnownCase { case: case(state), alarm: Some(7), tasks, provided: vec!["申请书".into()], inspections }
+        KnownCase { case: case(state), alarm: Some(7), tasks, materials: vec![("申请书".into(), 1)], inspections }
     }
 
     fn event(from: CaseState, to: CaseState) -> EventDraft {
@@ -217,10 +215,10 @@ mod tests {
         let before = known(CaseState::InReview, vec![task(4, "step"), task(9, "opinion")], vec![]);
         let change = Change {
             events: vec![event(CaseState::InReview, CaseState::InReview)],
-            done_task: Some((4, Opinion::Approve, String::new())),
-            new_tasks: vec![new_task(TaskKind::Step, "现场核查"), new_task(TaskKind::Opinion, "征求意见")],
-            attach: vec![
-                Attachment { requirement: "申请书".into(), material_id: 1 },
+            task_done: Some(DoneTask { id: 4, opinion: Opinion::Approve, comment: String::new() }),
+            tasks_opened: vec![new_task(TaskKind::Step, "现场核查"), new_task(TaskKind::Opinion, "征求意见")],
+            materials_attached: vec![
+                Attachment { requirement: "申请书".into(), material_id: 3 },
                 Attachment { requirement: "平面图".into(), material_id: 2 },
             ],
             ..Change::default()
@@ -228,20 +226,12 @@ mod tests {
         let after = before.after(&change, case(CaseState::InReview), None, &[11, 12]).expect("known");
         let ids: Vec<(i64, &str, &str)> = after.tasks.iter().map(|t| (t.0, t.1.as_str(), t.2.as_str())).collect();
         assert_eq!(ids, [(9, "opinion", "任务9"), (11, "step", "现场核查"), (12, "opinion", "征求意见")]);
-        assert_eq!(after.provided, ["平面图", "申请书"], "a requirement given again is listed once, in order");
+        assert_eq!(
+            after.materials,
+            [("平面图".to_string(), 2), ("申请书".to_string(), 3)],
+            "a requirement given again is listed once, with its new material, in order"
+        );
         assert_eq!(after.alarm, None, "the alarm is the one the write returned");
-    }
-
-    #[test]
-    fn closing_cancels_open_work_but_not_later_checks_or_what_it_completes() {
-        let checks_only = known(CaseState::Approved, vec![task(5, "post_check")], vec![(2, "done".into())]);
-        assert!(!checks_only.closing_cancels(None, None));
-        let step = known(CaseState::InReview, vec![task(4, "step"), task(5, "post_check")], vec![]);
-        assert!(step.closing_cancels(None, None));
-        assert!(!step.closing_cancels(Some(4), None), "the task the command completes");
-        let inspecting = known(CaseState::Inspecting, vec![], vec![(2, "open".into()), (3, "cancelled".into())]);
-        assert!(inspecting.closing_cancels(None, None));
-        assert!(!inspecting.closing_cancels(None, Some(2)), "the inspection the command completes");
     }
 
     #[test]
@@ -249,7 +239,8 @@ mod tests {
         let before = known(CaseState::Approved, vec![task(4, "step"), task(5, "post_check")], vec![(2, "done".into())]);
         let change = Change {
             events: vec![event(CaseState::Approved, CaseState::Closed)],
-            new_tasks: vec![new_task(TaskKind::PostCheck, "事后核查")],
+            tasks_opened: vec![new_task(TaskKind::PostCheck, "事后核查")],
+            tasks_cancelled: vec![4],
             ..Change::default()
         };
         let after = before.after(&change, case(CaseState::Closed), None, &[20]).expect("known");
@@ -260,18 +251,26 @@ mod tests {
     #[test]
     fn what_the_write_does_not_return_is_forgotten() {
         let open_inspection = known(CaseState::Inspecting, vec![], vec![(2, "open".into())]);
-        let closing = Change { events: vec![event(CaseState::Inspecting, CaseState::Withdrawn)], ..Change::default() };
+        let closing = Change {
+            events: vec![event(CaseState::Inspecting, CaseState::Withdrawn)],
+            inspections_cancelled: vec![2],
+            ..Change::default()
+        };
         assert!(open_inspection.after(&closing, case(CaseState::Withdrawn), None, &[]).is_none(), "inspections cancelled");
 
         let before = known(CaseState::InReview, vec![task(4, "step")], vec![]);
         let step = || Change { events: vec![event(CaseState::InReview, CaseState::InReview)], ..Change::default() };
-        let ordered = Change { new_inspection: Some((InspectionKind::Independent, vec![], String::new())), ..step() };
+        let ordered = Change {
+            inspection_ordered: Some(NewInspection { kind: InspectionKind::Independent, departments: vec![], note: String::new() }),
+            ..step()
+        };
         assert!(before.after(&ordered, case(CaseState::Inspecting), None, &[]).is_none(), "the inspection's id is not returned");
-        let completed = Change { done_inspection: Some((2, "一致".into(), true, vec![])), ..step() };
+        let completed =
+            Change { inspection_done: Some(DoneInspection { id: 2, findings: "一致".into(), passed: true, photos: vec![] }), ..step() };
         assert!(before.after(&completed, case(CaseState::InReview), None, &[]).is_none());
         let silent = Change { events: vec![], ..Change::default() };
         assert!(before.after(&silent, case(CaseState::InReview), None, &[]).is_none(), "no event: the guard would not notice");
-        let opened = Change { new_tasks: vec![new_task(TaskKind::Step, "审查")], ..step() };
+        let opened = Change { tasks_opened: vec![new_task(TaskKind::Step, "审查")], ..step() };
         assert!(before.after(&opened, case(CaseState::InReview), None, &[]).is_none(), "ids missing");
         assert!(before.after(&step(), case(CaseState::InReview), Some(7), &[]).is_some());
     }

@@ -1,13 +1,22 @@
 //! Cases on disk: submission (with idempotency keys and reuse of verified materials),
 //! commands applied in one transaction each, the per-case hash-chained event log, tasks,
 //! inspections, lists for the window and the back office, and the public tracking view.
+//!
+//! The store decides nothing about a case: `case::execute` returns a `Change` that lists by id
+//! the tasks and inspections to complete and cancel and the materials to attach and verify, and
+//! both backends write exactly that (the SQLite statements here, the PostgreSQL statement in
+//! `cases_pg`). The only conditions in the writes are the compare-and-set on the case's last
+//! event and write-once guards of a row's own columns (an owner, a verification, `closed_at`
+//! once set stay). At submission the store reads the applicant's candidate materials and the
+//! core chooses which to reuse (`case::choose_reuse`) and who may attach what
+//! (`case::may_attach`).
 
 use crate::{Actor, Db, Result, Store, StoreError, time};
 use onewindow_core::calendar::Calendar;
-use onewindow_core::case::clock::{CaseClock, WarningLevel};
+use onewindow_core::case::clock::{CaseClock, ClockSummary, WarningLevel};
 use onewindow_core::case::{
     Applicant, ApplicantKind, Attachment, CaseError, CaseFile, CaseNumber, CaseState, Change, Channel, Command, Context, Correction,
-    Deficiency, OpenTask, TaskKind, execute,
+    Deficiency, MaterialSource, OpenTask, ReuseCandidate, SubmittedMaterial, TaskKind, execute,
 };
 use onewindow_core::catalogue::ItemSpec;
 use onewindow_core::role::Role;
@@ -121,9 +130,9 @@ pub struct Acted {
 
 impl Acted {
     /// The case after `change` (its row as written) and its tasks: those of `file` left open and
-    /// the ones opened (`new_tasks`: their ids, in the order of `change.new_tasks`).
+    /// the ones opened (`new_tasks`: their ids, in the order of `change.tasks_opened`).
     pub(crate) fn of(case: CaseRecord, file: &CaseFile, change: &Change, new_tasks: Vec<i64>) -> Acted {
-        let opened = change.new_tasks.iter().zip(&new_tasks).map(|(t, id)| (*id, t.kind)).collect();
+        let opened = change.tasks_opened.iter().zip(&new_tasks).map(|(t, id)| (*id, t.kind)).collect();
         Acted { case, open_tasks: open_tasks_after(file, change, new_tasks), opened }
     }
 }
@@ -662,9 +671,11 @@ impl CaseWrite {
         }
         let state = change.state().unwrap_or(case.state);
         let (outcome, reason, basis) = match &change.decision {
-            Some((o, r, b)) => {
-                (Some(if *o == onewindow_core::case::Outcome::Approved { "approved" } else { "denied" }), r.clone(), b.clone())
-            }
+            Some(d) => (
+                Some(if d.outcome == onewindow_core::case::Outcome::Approved { "approved" } else { "denied" }),
+                d.reason.clone(),
+                d.basis.clone(),
+            ),
             None => (None, String::new(), String::new()),
         };
         CaseWrite {
@@ -673,29 +684,26 @@ impl CaseWrite {
             seq,
             hash,
             at: time::to_micros(actor.at),
-            accepted: change
-                .events
-                .iter()
-                .any(|e| matches!(e.action, onewindow_core::case::Action::Accept | onewindow_core::case::Action::AcceptWithDeficiency)),
+            accepted: change.accepts(),
             decided: change.decision.is_some(),
             closed: state.is_final(),
             due_date: clock.and_then(|c| c.due_date.clone()).or_else(|| change.due_date.map(|d| d.to_string())),
             outcome,
             reason,
             basis,
-            refusal: (change.refusal.as_ref().map(|r| r.0.clone()), change.refusal.as_ref().map(|r| r.1.clone())),
+            refusal: (change.refusal.as_ref().map(|r| r.reason.clone()), change.refusal.as_ref().map(|r| r.basis.clone())),
             delivery: (
                 change
                     .delivery
                     .as_ref()
-                    .map(|d| serde_json::to_value(d.0).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
-                change.delivery.as_ref().map(|d| d.1.clone()),
-                change.delivery.as_ref().map(|d| d.2.clone()),
+                    .map(|d| serde_json::to_value(d.method).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
+                change.delivery.as_ref().map(|d| d.courier.clone()),
+                change.delivery.as_ref().map(|d| d.tracking_number.clone()),
             ),
             deficiencies: change.deficiencies.as_ref().map(|d| serde_json::to_string(d).expect("plain data")),
             corrections: change.corrections.as_ref().map(|c| serde_json::to_string(c).expect("plain data")),
             rounds: i64::from(case.correction_rounds) + i64::from(change.corrections.is_some()),
-            opinions: i64::from(case.opinion_tasks) + change.new_tasks.iter().filter(|t| t.kind == TaskKind::Opinion).count() as i64,
+            opinions: i64::from(case.opinion_tasks) + change.tasks_opened.iter().filter(|t| t.kind == TaskKind::Opinion).count() as i64,
         }
     }
 
@@ -786,33 +794,26 @@ macro_rules! write_change {
         let Some(after) = after else {
             return Err(StoreError::Stale(format!("case {} changed while the command ran", case.number)).into());
         };
-        let closed = w.closed;
-        let accepted = w.accepted;
-        if let Some((id, opinion, comment)) = &change.done_task {
-            db::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1 AND state = 'open'")
-                .bind(id)
-                .bind(if *opinion == onewindow_core::case::Opinion::Approve { "approve" } else { "reject" })
-                .bind(comment)
+        // What the core listed, and nothing else: no condition below decides anything (the
+        // `IS NULL` guards keep an owner or a verification once recorded, as the row's own).
+        if let Some(done) = &change.task_done {
+            db::query("UPDATE task SET state = 'done', opinion = $2, comment = $3, completed_at = $4, completed_by = $5 WHERE id = $1")
+                .bind(done.id)
+                .bind(if done.opinion == onewindow_core::case::Opinion::Approve { "approve" } else { "reject" })
+                .bind(&done.comment)
                 .bind(at)
                 .bind(&actor.username)
                 .execute(&mut *$tx)
                 .await?;
         }
-        if closed {
-            // A refused, withdrawn or closed case leaves nothing open but its later check.
-            db::query("UPDATE task SET state = 'cancelled', completed_at = $2 WHERE case_number = $1 AND state = 'open' AND kind <> 'post_check'")
-                .bind(&case.number)
-                .bind(at)
-                .execute(&mut *$tx)
-                .await?;
-            db::query("UPDATE inspection SET state = 'cancelled', completed_at = $2 WHERE case_number = $1 AND state = 'open'")
-                .bind(&case.number)
-                .bind(at)
-                .execute(&mut *$tx)
-                .await?;
+        for id in &change.tasks_cancelled {
+            db::query("UPDATE task SET state = 'cancelled', completed_at = $2 WHERE id = $1").bind(id).bind(at).execute(&mut *$tx).await?;
         }
-        let mut new_tasks: Vec<i64> = Vec::with_capacity(change.new_tasks.len());
-        for t in &change.new_tasks {
+        for id in &change.inspections_cancelled {
+            db::query("UPDATE inspection SET state = 'cancelled', completed_at = $2 WHERE id = $1").bind(id).bind(at).execute(&mut *$tx).await?;
+        }
+        let mut new_tasks: Vec<i64> = Vec::with_capacity(change.tasks_opened.len());
+        for t in &change.tasks_opened {
             let id: i64 = db::query_scalar(
                 "INSERT INTO task (case_number, kind, name, department, seq, state, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id",
             )
@@ -826,29 +827,29 @@ macro_rules! write_change {
             .await?;
             new_tasks.push(id);
         }
-        if let Some((kind, departments, note)) = &change.new_inspection {
+        if let Some(i) = &change.inspection_ordered {
             db::query("INSERT INTO inspection (case_number, kind, departments, note, state, ordered_by, ordered_at) VALUES ($1, $2, $3, $4, 'open', $5, $6)")
                 .bind(&case.number)
-                .bind(serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
-                .bind(serde_json::to_string(departments).expect("plain data"))
-                .bind(note)
+                .bind(crate::cases::inspection_kind_code(i.kind))
+                .bind(serde_json::to_string(&i.departments).expect("plain data"))
+                .bind(&i.note)
                 .bind(&actor.username)
                 .bind(at)
                 .execute(&mut *$tx)
                 .await?;
         }
-        if let Some((id, findings, passed, photos)) = &change.done_inspection {
+        if let Some(i) = &change.inspection_done {
             db::query("UPDATE inspection SET state = 'done', findings = $2, passed = $3, photos = $4, completed_by = $5, completed_at = $6 WHERE id = $1")
-                .bind(id)
-                .bind(findings)
-                .bind(*passed)
-                .bind(serde_json::to_string(photos).expect("plain data"))
+                .bind(i.id)
+                .bind(&i.findings)
+                .bind(i.passed)
+                .bind(serde_json::to_string(&i.photos).expect("plain data"))
                 .bind(&actor.username)
                 .bind(at)
                 .execute(&mut *$tx)
                 .await?;
         }
-        for a in &change.attach {
+        for a in &change.materials_attached {
             db::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
                 .bind(&case.applicant.id_number)
                 .bind(a.material_id)
@@ -865,37 +866,37 @@ macro_rules! write_change {
             .execute(&mut *$tx)
             .await?;
         }
-        if accepted {
-            // The clerk checked the materials at the window: they are verified from now on.
-            db::query(
-                "UPDATE material SET verified_by = $1, verified_at = $2 WHERE verified_at IS NULL AND id IN (SELECT material_id FROM case_material WHERE case_number = $3)",
-            )
-            .bind(&actor.username)
-            .bind(at)
-            .bind(&case.number)
-            .execute(&mut *$tx)
-            .await?;
+        for id in &change.materials_verified {
+            db::query("UPDATE material SET verified_by = $1, verified_at = $2 WHERE id = $3 AND verified_at IS NULL")
+                .bind(&actor.username)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
         }
         (after, new_tasks)
     }};
 }
 
-/// What a command is decided on, from the case's row and its open tasks, materials given and
-/// inspections.
+/// What a command is decided on, from the case's row and its open tasks, materials given
+/// (requirement, material) and inspections.
 pub(crate) fn case_file(
     case: &CaseRecord,
     item: ItemSpec,
     tasks: &[(i64, String, String, String, i64)],
-    provided: &[String],
+    materials: &[(String, i64)],
     inspections: &[(i64, String)],
 ) -> CaseFile {
+    let mut materials: Vec<Attachment> =
+        materials.iter().map(|(requirement, id)| Attachment { requirement: requirement.clone(), material_id: *id }).collect();
+    materials.sort_by(|a, b| a.requirement.cmp(&b.requirement));
     CaseFile {
         clock: case.clock.clone(),
         warning: case.warning_level,
         state: case.state,
         commitment_signed: case.form.get("commitment").and_then(|v| v.as_bool()).unwrap_or(false),
         item,
-        provided: provided.to_vec(),
+        materials,
         deficiencies: case.deficiencies.clone(),
         correction_rounds: case.correction_rounds,
         open_tasks: tasks
@@ -914,21 +915,15 @@ pub(crate) fn case_file(
     }
 }
 
-/// Whether a command needs the actor's delegated authority (授权).
-pub(crate) fn needs_authority(command: &Command) -> bool {
-    matches!(command, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. })
-}
-
-/// The open tasks after a change: those before, less the one completed and, when the case
-/// closed, all but its later checks; and the ones it opened. Oldest first.
+/// The open tasks after a change: those before, less the one it completed and those it
+/// cancelled, and the ones it opened (`new_tasks`). Oldest first.
 pub(crate) fn open_tasks_after(file: &CaseFile, change: &Change, new_tasks: Vec<i64>) -> Vec<i64> {
-    let closed = change.state().unwrap_or(file.state).is_final();
-    let done = change.done_task.as_ref().map(|(id, _, _)| *id);
+    let done = change.task_done.as_ref().map(|t| t.id);
     let mut open: Vec<i64> = file
         .open_tasks
         .iter()
-        .filter(|t| Some(t.id) != done && (!closed || t.kind == TaskKind::PostCheck))
         .map(|t| t.id)
+        .filter(|id| Some(*id) != done && !change.tasks_cancelled.contains(id))
         .chain(new_tasks)
         .collect();
     open.sort_unstable();
@@ -954,7 +949,7 @@ macro_rules! command_in_tx {
             // Open tasks, materials given and inspections, in one statement.
             let rows: Vec<(String, i64, String, String, String, i64)> = db::query_as(
                 "SELECT 't', id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' \
-                 UNION ALL SELECT 'm', CAST(0 AS BIGINT), requirement, '', '', CAST(0 AS BIGINT) FROM case_material WHERE case_number = $1 \
+                 UNION ALL SELECT 'm', material_id, requirement, '', '', CAST(0 AS BIGINT) FROM case_material WHERE case_number = $1 \
                  UNION ALL SELECT 'i', id, state, '', '', CAST(0 AS BIGINT) FROM inspection WHERE case_number = $1 \
                  ORDER BY 1, 2",
             )
@@ -962,22 +957,27 @@ macro_rules! command_in_tx {
             .fetch_all(&mut *$conn)
             .await?;
             let mut tasks: Vec<(i64, String, String, String, i64)> = Vec::new();
-            let mut provided: Vec<String> = Vec::new();
+            let mut materials: Vec<(String, i64)> = Vec::new();
             let mut inspections: Vec<(i64, String)> = Vec::new();
             for (what, id, a, b, c, seq) in rows {
                 match what.as_str() {
                     "t" => tasks.push((id, a, b, c, seq)),
-                    "m" => provided.push(a),
+                    "m" => materials.push((a, id)),
                     _ => inspections.push((id, a)),
                 }
             }
-            let may_decide = if needs_authority($command) {
-                let n: i64 = db::query_scalar(AUTHORITY_COUNT).bind($user_id).bind(&case.handling_department).bind($today.to_string()).fetch_one(&mut *$conn).await?;
+            let may_decide = if $command.needs_authority() {
+                let n: i64 = db::query_scalar(AUTHORITY_COUNT)
+                    .bind($user_id)
+                    .bind(&case.handling_department)
+                    .bind($today.to_string())
+                    .fetch_one(&mut *$conn)
+                    .await?;
                 n > 0
             } else {
                 false
             };
-            let file = case_file(&case, item, &tasks, &provided, &inspections);
+            let file = case_file(&case, item, &tasks, &materials, &inspections);
             let time = crate::time::beijing($actor.at).time();
             let ctx = Context { role: $role, today: $today, time, calendar, may_decide, department: $department };
             let change = execute(&file, $command, &ctx)?;
@@ -992,12 +992,18 @@ macro_rules! command_in_tx {
 pub(crate) const AUTHORITY_COUNT: &str = "SELECT COUNT(*) FROM delegation WHERE user_id = $1 AND (department IS NULL OR department = $2) \
      AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)";
 
-/// Whether the submitter of `c` may attach material `id`, found with its uploader and owner: their
-/// own upload (a window clerk may attach any), not already another applicant's.
+/// Whether the submitter of `c` may attach material `id`, found with its uploader and owner (the
+/// rule: `case::may_attach`).
 pub(crate) fn may_attach(c: &NewCase<'_>, id: i64, found: Option<(i64, Option<String>)>) -> Result<()> {
     match found {
         Some((uploader, owner))
-            if (c.any_material || Some(uploader) == c.applicant_user_id) && owner.as_deref().is_none_or(|o| o == c.applicant.id_number) =>
+            if onewindow_core::case::may_attach(
+                c.any_material,
+                c.applicant_user_id,
+                &c.applicant.id_number,
+                uploader,
+                owner.as_deref(),
+            ) =>
         {
             Ok(())
         }
@@ -1005,22 +1011,37 @@ pub(crate) fn may_attach(c: &NewCase<'_>, id: i64, found: Option<(i64, Option<St
     }
 }
 
-/// Materials once: the item's typed materials the application does not give, as (requirement,
-/// type): a verified, still valid material of the applicant of that type is reused for each.
-pub(crate) fn to_reuse<'a>(c: &'a NewCase<'_>) -> impl Iterator<Item = (&'a str, &'a str)> {
-    c.item
-        .materials
-        .iter()
-        .filter(|m| !m.kind.is_empty() && !c.materials.iter().any(|a| a.requirement == m.name))
-        .map(|m| (m.name.as_str(), m.kind.as_str()))
+/// A stored material read as a candidate for reuse: its type, whether verified, its last valid
+/// day as stored (`YYYY-MM-DD`, if it expires).
+pub(crate) fn reuse_candidate(id: i64, kind: String, verified: bool, valid_until: Option<&str>) -> Result<ReuseCandidate> {
+    let valid_until = match valid_until {
+        Some(d) => Some(d.parse().map_err(|_| StoreError::Corrupt(format!("material {id}"), "valid_until".into()))?),
+        None => None,
+    };
+    Ok(ReuseCandidate { id, kind, verified, valid_until })
+}
+
+/// The materials of a new case: those given, then those reused (chosen by the core among the
+/// applicant's `candidates`).
+pub(crate) fn submitted_materials(c: &NewCase<'_>, candidates: &[ReuseCandidate]) -> Vec<SubmittedMaterial> {
+    let wanted = onewindow_core::case::reuse_wanted(c.item, c.materials);
+    let given = c.materials.iter().map(|a| SubmittedMaterial {
+        requirement: a.requirement.clone(),
+        material_id: a.material_id,
+        source: MaterialSource::Uploaded,
+    });
+    given.chain(onewindow_core::case::choose_reuse(&wanted, candidates, c.today)).collect()
 }
 
 /// A new case's first event (`submit`): its detail as stored and its hash.
-pub(crate) fn first_event(c: &NewCase<'_>, number: &str, actor: &Actor, attached: &[(String, i64, &str)]) -> (String, String) {
+pub(crate) fn first_event(c: &NewCase<'_>, number: &str, actor: &Actor, attached: &[SubmittedMaterial]) -> (String, String) {
     let detail = serde_json::json!({
         "channel": c.channel.code(),
         "agent": c.agent,
-        "materials": attached.iter().map(|(r, id, s)| serde_json::json!({"requirement": r, "material_id": id, "source": s})).collect::<Vec<_>>(),
+        "materials": attached
+            .iter()
+            .map(|m| serde_json::json!({"requirement": m.requirement, "material_id": m.material_id, "source": m.source.code()}))
+            .collect::<Vec<_>>(),
     });
     chained_event(
         crate::audit::GENESIS_HASH,
@@ -1115,31 +1136,30 @@ macro_rules! submit_in_tx {
             let number = CaseNumber::new(c.region_code, c.today, u32::try_from(seq).unwrap_or(u32::MAX))
                 .map_err(|e| StoreError::Rejected(format!("办件编号无法生成：{e}")))?
                 .to_string();
-            // The materials belong to the applicant from now on.
-            let mut attached: Vec<(String, i64, &str)> = Vec::new();
+            // The materials given belong to the applicant from now on.
             for a in c.materials {
                 db::query("UPDATE material SET owner_id_number = $1 WHERE id = $2 AND owner_id_number IS NULL")
                     .bind(&c.applicant.id_number)
                     .bind(a.material_id)
                     .execute(&mut *$conn)
                     .await?;
-                attached.push((a.requirement.clone(), a.material_id, "uploaded"));
             }
-            // Materials once: a verified, still valid material of the same type is reused, not asked for again.
-            for (name, kind) in to_reuse(c) {
-                let reuse: Option<i64> = db::query_scalar(
-                    "SELECT id FROM material WHERE owner_id_number = $1 AND kind = $2 AND verified_at IS NOT NULL \
-                     AND (valid_until IS NULL OR valid_until >= $3) ORDER BY id DESC LIMIT 1",
+            // Materials once: the applicant's stored materials of the types the application
+            // leaves out, of which the core reuses the newest verified, valid one.
+            let mut candidates: Vec<ReuseCandidate> = Vec::new();
+            for (_, kind) in onewindow_core::case::reuse_wanted(c.item, c.materials) {
+                let rows: Vec<(i64, String, bool, Option<String>)> = db::query_as(
+                    "SELECT id, kind, verified_at IS NOT NULL, valid_until FROM material WHERE owner_id_number = $1 AND kind = $2",
                 )
                 .bind(&c.applicant.id_number)
                 .bind(kind)
-                .bind(&day)
-                .fetch_optional(&mut *$conn)
+                .fetch_all(&mut *$conn)
                 .await?;
-                if let Some(id) = reuse {
-                    attached.push((name.to_string(), id, "reused"));
+                for (id, kind, verified, valid_until) in rows {
+                    candidates.push(reuse_candidate(id, kind, verified, valid_until.as_deref())?);
                 }
             }
+            let attached = submitted_materials(c, &candidates);
             let at = time::to_micros(actor.at);
             let version = i64::from(c.item_version);
             let (first_detail, first_hash) = first_event(c, &number, actor, &attached);
@@ -1161,19 +1181,19 @@ macro_rules! submit_in_tx {
                 &first_hash
             )
             .await?;
-            for (requirement, id, source) in &attached {
+            for m in &attached {
                 db::query(
                     "INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&number)
-                .bind(requirement)
-                .bind(id)
-                .bind(*source)
+                .bind(&m.requirement)
+                .bind(m.material_id)
+                .bind(m.source.code())
                 .bind(at)
                 .execute(&mut *$conn)
                 .await?;
             }
-            let attached = Some(attached.into_iter().map(|(requirement, _, _)| requirement).collect());
+            let attached = Some(attached.into_iter().map(|m| m.requirement).collect());
             Ok::<Submitted, StoreError>(Submitted {
                 number,
                 query_code: c.query_code.to_string(),
@@ -1429,49 +1449,51 @@ pub(crate) struct ClockColumns {
     pub(crate) next_alarm_at: Option<i64>,
 }
 
-/// The clock columns to write after `change`, when its clock or warning changed.
+/// Why the clock columns cannot be worked out: the calendar does not cover the dates.
+fn calendar_gap(e: onewindow_core::calendar::CalendarError) -> CommandError {
+    CommandError::Case(CaseError::NotReady(format!("工作日历尚未覆盖该日期（{e}）"), format!("the calendar does not cover the date: {e}")))
+}
+
+/// The clock columns to write after `change`, when its clock changed (the core's summary).
 pub(crate) fn clock_columns(
     change: &Change,
     raised: WarningLevel,
     calendar: &Calendar,
     today: jiff::civil::Date,
 ) -> Result<Option<ClockColumns>, CommandError> {
-    let Some(clock) = &change.clock else {
-        return Ok(None);
-    };
-    let warning = change.warning.unwrap_or(raised).max(raised);
-    clock_columns_of(clock, warning, calendar, today).map(Some)
+    let summary = change.clock_summary(raised, calendar, today).map_err(calendar_gap)?;
+    Ok(change.clock.as_ref().zip(summary).map(|(clock, summary)| ClockColumns::of(clock, &summary)))
 }
 
-/// The clock columns of `clock` with `warning` raised, as of `today`.
+/// The clock columns of `clock` with `warning` raised, as of `today` (the core's summary).
 pub(crate) fn clock_columns_of(
     clock: &CaseClock,
     warning: WarningLevel,
     calendar: &Calendar,
     today: jiff::civil::Date,
 ) -> Result<ClockColumns, CommandError> {
-    let gap = |e: onewindow_core::calendar::CalendarError| {
-        CommandError::Case(CaseError::NotReady(
-            format!("工作日历尚未覆盖该日期（{e}）"),
-            format!("the calendar does not cover the date: {e}"),
-        ))
-    };
-    let next = clock.next_alarm(calendar, warning, today).map_err(gap)?;
-    Ok(ClockColumns {
-        json: serde_json::to_string(clock).expect("plain data"),
-        state: if clock.stopped_on.is_some() {
-            "stopped"
-        } else if clock.open_pause().is_some() {
-            "paused"
-        } else {
-            "running"
-        },
-        due_date: Some(clock.due_date(calendar, today).map_err(gap)?.to_string()),
-        legal_due_date: clock.legal_due_date(calendar, today).map_err(gap)?.map(|d| d.to_string()),
-        extended_days: i64::from(clock.extension.as_ref().map_or(0, |e| e.days)),
-        warning,
-        next_alarm_at: next.map(|d| crate::time::to_micros(crate::time::beijing_midnight(d))),
-    })
+    let summary = clock.summary(calendar, warning, today).map_err(calendar_gap)?;
+    Ok(ClockColumns::of(clock, &summary))
+}
+
+impl ClockColumns {
+    /// The columns of `clock` and its `summary`, as stored.
+    pub(crate) fn of(clock: &CaseClock, summary: &ClockSummary) -> ClockColumns {
+        ClockColumns {
+            json: serde_json::to_string(clock).expect("plain data"),
+            state: summary.state.code(),
+            due_date: Some(summary.due_date.to_string()),
+            legal_due_date: summary.legal_due_date.map(|d| d.to_string()),
+            extended_days: i64::from(summary.extended_days),
+            warning: summary.warning,
+            next_alarm_at: summary.next_alarm.map(|d| crate::time::to_micros(crate::time::beijing_midnight(d))),
+        }
+    }
+}
+
+/// The code of an inspection mode in the database.
+pub(crate) fn inspection_kind_code(kind: onewindow_core::case::InspectionKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
 pub(crate) fn task_kind(code: &str) -> TaskKind {

@@ -20,7 +20,8 @@
 use crate::case_cache::KnownCase;
 use crate::cases::{
     Acted, CASE_COLUMNS, CASE_INSERT, CaseRecord, CaseWrite, ClockColumns, CommandContext, CommandError, NewCase, Submitted, case_file,
-    clock_columns, first_event, json_rows, may_attach, needs_authority, opt_time, task_kind_code, to_reuse,
+    clock_columns, first_event, inspection_kind_code, json_rows, may_attach, opt_time, reuse_candidate, submitted_materials,
+    task_kind_code,
 };
 use crate::{Actor, Result, Store, StoreError, time};
 use onewindow_core::case::clock::WarningLevel;
@@ -29,6 +30,13 @@ use onewindow_core::catalogue::ItemSpec;
 use sqlx::postgres::PgPool;
 use sqlx::{AssertSqlSafe, Row};
 use std::sync::LazyLock;
+
+/// Whether commands are decided on the file this process's last write left (`case_cache`):
+/// on unless `ONEWINDOW_CASE_FILE_GUESS=off` (read once), to measure what the guess is worth.
+fn guessing() -> bool {
+    static ON: LazyLock<bool> = LazyLock::new(|| std::env::var("ONEWINDOW_CASE_FILE_GUESS").as_deref() != Ok("off"));
+    *ON
+}
 
 /// How often a command is decided again after another write to its case won the race.
 const RACES: usize = 8;
@@ -46,7 +54,8 @@ fn read_sql(authority: bool) -> &'static str {
             "SELECT {CASE_COLUMNS}, \
              (SELECT COALESCE(json_agg(json_build_array(id, kind, name, department, seq) ORDER BY id), '[]')::text \
                 FROM task WHERE case_number = $1 AND state = 'open') AS open_tasks_json, \
-             (SELECT COALESCE(json_agg(requirement ORDER BY requirement), '[]')::text FROM case_material WHERE case_number = $1) AS provided_json, \
+             (SELECT COALESCE(json_agg(json_build_array(requirement, material_id) ORDER BY requirement), '[]')::text \
+                FROM case_material WHERE case_number = $1) AS materials_json, \
              (SELECT COALESCE(json_agg(json_build_array(id, state) ORDER BY id), '[]')::text \
                 FROM inspection WHERE case_number = $1) AS inspections_json, \
              {may_decide} AS may_decide \
@@ -68,43 +77,46 @@ fn read_sql(authority: bool) -> &'static str {
 struct Parts {
     events: bool,
     done_task: bool,
-    closed: bool,
+    cancelled_tasks: bool,
+    cancelled_inspections: bool,
     new_tasks: bool,
     new_inspection: bool,
     done_inspection: bool,
     attach: bool,
     verify: bool,
-    /// The actor's authority checked by the write itself (`$60` user, `$61` today): the command
+    /// The actor's authority checked by the write itself (`$63` user, `$64` today): the command
     /// was decided on a guess, assuming it.
     authority: bool,
 }
 
 /// The write's guard when it checks the actor's authority over the case's department: the rule
 /// of `AUTHORITY_COUNT`.
-const AUTHORITY_GUARD: &str = " AND EXISTS (SELECT 1 FROM delegation WHERE user_id = $60 \
+const AUTHORITY_GUARD: &str = " AND EXISTS (SELECT 1 FROM delegation WHERE user_id = $63 \
     AND (department IS NULL OR department = app_case.handling_department) \
-    AND valid_from <= $61 AND (valid_until IS NULL OR valid_until >= $61))";
+    AND valid_from <= $64 AND (valid_until IS NULL OR valid_until >= $64))";
 
 /// The clauses, in the order written. `$1`–`$29` are the case UPDATE's
 /// ([`CaseWrite::update_sql`]); then `$30`–`$32` the alarm and due dates the command was decided
 /// on, `$33` role, `$34` item version, `$35`–`$42` the events (arrays), `$43`–`$45` the task
 /// completed, `$46`–`$49` the tasks opened (arrays), `$50`–`$52` the inspection ordered,
 /// `$53`–`$56` the inspection completed, `$57`–`$58` the materials attached (arrays) and `$59`
-/// their owner; `$60`–`$61` the actor and today when the write checks authority. Every part but
-/// the UPDATE runs only if the UPDATE matched (`EXISTS … c`).
+/// their owner, `$60` the materials verified, `$61` the tasks and `$62` the inspections
+/// cancelled (arrays); `$63`–`$64` the actor and today when the write checks authority. Every
+/// part but the UPDATE runs only if the UPDATE matched (`EXISTS … c`). The parts write what the
+/// change lists by id and decide nothing: whether a task is open, which tasks a closing case
+/// cancels, which materials an acceptance verifies is the core's (`case::execute`), checked
+/// against the file the guard stands for.
 const EVENTS: &str = "ev AS (INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
     SELECT $1, e.seq, $5, $7, $33, e.action, e.from_state, e.to_state, e.reason, $34, e.detail, e.prev_hash, e.hash \
     FROM unnest($35::bigint[], $36::text[], $37::text[], $38::text[], $39::text[], $40::text[], $41::text[], $42::text[]) \
       AS e(seq, action, from_state, to_state, reason, detail, prev_hash, hash) \
     WHERE EXISTS (SELECT 1 FROM c))";
 const DONE_TASK: &str = "done_task AS (UPDATE task SET state = 'done', opinion = $44, comment = $45, completed_at = $5, completed_by = $7 \
-    WHERE id = $43 AND state = 'open' AND EXISTS (SELECT 1 FROM c))";
-/// A closed case leaves nothing open but its later checks (and the task or inspection the
-/// command itself completes).
-const CLOSED: &str = "cancelled_tasks AS (UPDATE task SET state = 'cancelled', completed_at = $5 \
-    WHERE case_number = $1 AND state = 'open' AND kind <> 'post_check' AND id IS DISTINCT FROM $43 AND EXISTS (SELECT 1 FROM c)), \
-    cancelled_inspections AS (UPDATE inspection SET state = 'cancelled', completed_at = $5 \
-    WHERE case_number = $1 AND state = 'open' AND id IS DISTINCT FROM $53 AND EXISTS (SELECT 1 FROM c))";
+    WHERE id = $43 AND EXISTS (SELECT 1 FROM c))";
+const CANCELLED_TASKS: &str = "cancelled_tasks AS (UPDATE task SET state = 'cancelled', completed_at = $5 \
+    WHERE id = ANY($61::bigint[]) AND EXISTS (SELECT 1 FROM c))";
+const CANCELLED_INSPECTIONS: &str = "cancelled_inspections AS (UPDATE inspection SET state = 'cancelled', completed_at = $5 \
+    WHERE id = ANY($62::bigint[]) AND EXISTS (SELECT 1 FROM c))";
 const NEW_TASKS: &str = "new_tasks AS (INSERT INTO task (case_number, kind, name, department, seq, state, created_at) \
     SELECT $1, t.kind, t.name, t.department, t.seq, 'open', $5 \
     FROM unnest($46::text[], $47::text[], $48::text[], $49::bigint[]) AS t(kind, name, department, seq) \
@@ -120,9 +132,9 @@ const ATTACH: &str = "owned AS (UPDATE material SET owner_id_number = $59 \
     SELECT $1, a.requirement, a.material_id, 'uploaded', $5 FROM unnest($57::text[], $58::bigint[]) AS a(requirement, material_id) \
     WHERE EXISTS (SELECT 1 FROM c) \
     ON CONFLICT (case_number, requirement) DO UPDATE SET material_id = excluded.material_id, source = 'uploaded', attached_at = excluded.attached_at)";
-/// Accepted at the window: the clerk checked the materials, they are verified from now on.
+/// A verification once recorded stays (`verified_at IS NULL`), as an owner once set does.
 const VERIFY: &str = "verified AS (UPDATE material SET verified_by = $7, verified_at = $5 \
-    WHERE verified_at IS NULL AND id IN (SELECT material_id FROM case_material WHERE case_number = $1) AND EXISTS (SELECT 1 FROM c))";
+    WHERE id = ANY($60::bigint[]) AND verified_at IS NULL AND EXISTS (SELECT 1 FROM c))";
 
 /// The one statement writing a change with `parts`; the case's row after it comes back, with
 /// the ids of the tasks opened.
@@ -136,7 +148,8 @@ fn write_sql(parts: Parts) -> String {
     for (wanted, clause) in [
         (parts.events, EVENTS),
         (parts.done_task, DONE_TASK),
-        (parts.closed, CLOSED),
+        (parts.cancelled_tasks, CANCELLED_TASKS),
+        (parts.cancelled_inspections, CANCELLED_INSPECTIONS),
         (parts.new_tasks, NEW_TASKS),
         (parts.new_inspection, NEW_INSPECTION),
         (parts.done_inspection, DONE_INSPECTION),
@@ -159,7 +172,7 @@ static WRITES: LazyLock<std::sync::Mutex<std::collections::HashMap<Parts, &'stat
 
 fn write_statement(parts: Parts) -> &'static str {
     let mut writes = WRITES.lock().unwrap_or_else(|p| p.into_inner());
-    // At most 2^8 shapes, in practice a dozen: leaking each once is bounded.
+    // At most 2^10 shapes, in practice a dozen: leaking each once is bounded.
     writes.entry(parts).or_insert_with(|| Box::leak(write_sql(parts).into_boxed_str()))
 }
 
@@ -177,13 +190,15 @@ async fn read_case(conn: &mut sqlx::PgConnection, number: &str, authority: Optio
     let Some(row) = read.fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
-    let known = KnownCase {
+    let mut known = KnownCase {
         case: case_from_row!(row),
         alarm: row.try_get("next_alarm_at")?,
         tasks: json_column(&row, "open_tasks_json", number)?,
-        provided: json_column(&row, "provided_json", number)?,
+        materials: json_column(&row, "materials_json", number)?,
         inspections: json_column(&row, "inspections_json", number)?,
     };
+    // In the order a guess keeps them, whatever the database's collation.
+    known.materials.sort_unstable();
     Ok(Some((known, row.try_get("may_decide")?)))
 }
 
@@ -213,10 +228,10 @@ impl Store {
         cx: &CommandContext<'_>,
     ) -> Result<Acted, CommandError> {
         let mut conn = pool.acquire().await?;
-        let authority = needs_authority(command);
+        let authority = command.needs_authority();
         for _ in 0..RACES {
             // A case this process wrote last is decided on what the write left (`case_cache`).
-            let guess = self.files.get(number);
+            let guess = if guessing() { self.files.get(number) } else { None };
             let (known, may_decide) = match &guess {
                 Some(known) => {
                     // Test builds check every guess that is not out of date against the database.
@@ -237,7 +252,7 @@ impl Store {
                 use sqlx as db;
                 (*spec_in_tx!(conn, &self.specs, &case.item_code, case.item_version).await?).clone()
             };
-            let file = case_file(case, item, &known.tasks, &known.provided, &known.inspections);
+            let file = case_file(case, item, &known.tasks, &known.materials, &known.inspections);
             let calendar = &*cx.calendar;
             let ctx = Context {
                 role: cx.role,
@@ -263,24 +278,24 @@ impl Store {
             let w = CaseWrite::of(case, &change, cx.actor, clock);
 
             // A requirement attached twice keeps its last material, as one upsert after another would.
-            let mut attach: Vec<(&str, i64)> = Vec::with_capacity(change.attach.len());
-            for a in &change.attach {
+            let mut attach: Vec<(&str, i64)> = Vec::with_capacity(change.materials_attached.len());
+            for a in &change.materials_attached {
                 attach.retain(|(r, _)| *r != a.requirement);
                 attach.push((&a.requirement, a.material_id));
             }
-            let done_task = change.done_task.as_ref();
-            let new_inspection = change.new_inspection.as_ref();
-            let done_inspection = change.done_inspection.as_ref();
+            let done_task = change.task_done.as_ref();
+            let new_inspection = change.inspection_ordered.as_ref();
+            let done_inspection = change.inspection_done.as_ref();
             let parts = Parts {
                 events: !w.events.is_empty(),
                 done_task: done_task.is_some(),
-                // Named only when the file shows something open to cancel.
-                closed: w.closed && known.closing_cancels(done_task.map(|t| t.0), done_inspection.map(|i| i.0)),
-                new_tasks: !change.new_tasks.is_empty(),
+                cancelled_tasks: !change.tasks_cancelled.is_empty(),
+                cancelled_inspections: !change.inspections_cancelled.is_empty(),
+                new_tasks: !change.tasks_opened.is_empty(),
                 new_inspection: new_inspection.is_some(),
                 done_inspection: done_inspection.is_some(),
                 attach: !attach.is_empty(),
-                verify: w.accepted,
+                verify: !change.materials_verified.is_empty(),
                 authority: authority && guess.is_some(),
             };
             let mut write = bind_case_update!(sqlx::query(AssertSqlSafe(write_statement(parts))), &case, &w, cx.actor, clock)
@@ -297,23 +312,26 @@ impl Store {
                 .bind(w.events.iter().map(|e| e.detail.as_str()).collect::<Vec<&str>>())
                 .bind(w.events.iter().map(|e| e.prev.as_str()).collect::<Vec<&str>>())
                 .bind(w.events.iter().map(|e| e.hash.as_str()).collect::<Vec<&str>>())
-                .bind(done_task.map(|t| t.0))
-                .bind(done_task.map(|t| if t.1 == Opinion::Approve { "approve" } else { "reject" }))
-                .bind(done_task.map(|t| t.2.as_str()))
-                .bind(change.new_tasks.iter().map(|t| task_kind_code(t.kind)).collect::<Vec<&str>>())
-                .bind(change.new_tasks.iter().map(|t| t.name.as_str()).collect::<Vec<&str>>())
-                .bind(change.new_tasks.iter().map(|t| t.department.as_str()).collect::<Vec<&str>>())
-                .bind(change.new_tasks.iter().map(|t| i64::from(t.seq)).collect::<Vec<i64>>())
-                .bind(new_inspection.map(|i| serde_json::to_value(i.0).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()))
-                .bind(new_inspection.map(|i| serde_json::to_string(&i.1).expect("plain data")))
-                .bind(new_inspection.map(|i| i.2.as_str()))
-                .bind(done_inspection.map(|i| i.0))
-                .bind(done_inspection.map(|i| i.1.as_str()))
-                .bind(done_inspection.map(|i| i.2))
-                .bind(done_inspection.map(|i| serde_json::to_string(&i.3).expect("plain data")))
+                .bind(done_task.map(|t| t.id))
+                .bind(done_task.map(|t| if t.opinion == Opinion::Approve { "approve" } else { "reject" }))
+                .bind(done_task.map(|t| t.comment.as_str()))
+                .bind(change.tasks_opened.iter().map(|t| task_kind_code(t.kind)).collect::<Vec<&str>>())
+                .bind(change.tasks_opened.iter().map(|t| t.name.as_str()).collect::<Vec<&str>>())
+                .bind(change.tasks_opened.iter().map(|t| t.department.as_str()).collect::<Vec<&str>>())
+                .bind(change.tasks_opened.iter().map(|t| i64::from(t.seq)).collect::<Vec<i64>>())
+                .bind(new_inspection.map(|i| inspection_kind_code(i.kind)))
+                .bind(new_inspection.map(|i| serde_json::to_string(&i.departments).expect("plain data")))
+                .bind(new_inspection.map(|i| i.note.as_str()))
+                .bind(done_inspection.map(|i| i.id))
+                .bind(done_inspection.map(|i| i.findings.as_str()))
+                .bind(done_inspection.map(|i| i.passed))
+                .bind(done_inspection.map(|i| serde_json::to_string(&i.photos).expect("plain data")))
                 .bind(attach.iter().map(|a| a.0).collect::<Vec<&str>>())
                 .bind(attach.iter().map(|a| a.1).collect::<Vec<i64>>())
-                .bind(&case.applicant.id_number);
+                .bind(&case.applicant.id_number)
+                .bind(&change.materials_verified)
+                .bind(&change.tasks_cancelled)
+                .bind(&change.inspections_cancelled);
             if parts.authority {
                 write = write.bind(cx.user_id).bind(cx.today.to_string());
             }
@@ -327,7 +345,8 @@ impl Store {
             let new_tasks: Vec<i64> = after.try_get("new_task_ids")?;
             let case_after: CaseRecord = case_from_row!(after);
             match known.after(&change, case_after.clone(), after.try_get("next_alarm_at")?, &new_tasks) {
-                Some(next) => self.files.keep(next),
+                Some(next) if guessing() => self.files.keep(next),
+                Some(_) => {}
                 None => self.files.forget(number),
             }
             return Ok(Acted::of(case_after, &file, &change, new_tasks));
@@ -366,31 +385,30 @@ fn submit_sql(claim: bool) -> &'static str {
 }
 
 /// A row of [`SUBMIT_READ`]: what, a, b, c, id, n.
-type SubmitRow = (String, Option<String>, String, String, i64, i64);
+type SubmitRow = (String, Option<String>, String, Option<String>, i64, i64);
 
 /// What a submission is checked against, in one statement: the case of an earlier submission
 /// with the same idempotency key (`k`), the materials given (`m`: uploader, owner) and the
-/// applicant's newest verified, valid material of each type to reuse (`r`).
+/// applicant's materials of the types to reuse (`r`: type, verified (`n` = 1), valid until),
+/// among which the core chooses (`case::choose_reuse`).
 const SUBMIT_READ: &str = "SELECT 'k' AS what, number AS a, query_code AS b, state AS c, CAST(0 AS BIGINT) AS id, CAST(0 AS BIGINT) AS n \
       FROM app_case WHERE $1::text IS NOT NULL AND idempotency_key = $1 \
-    UNION ALL SELECT 'm', owner_id_number, '', '', id, uploaded_by FROM material WHERE id = ANY($2::bigint[]) \
-    UNION ALL (SELECT DISTINCT ON (kind) 'r', kind, '', '', id, 0 FROM material \
-      WHERE owner_id_number = $3 AND kind = ANY($4::text[]) AND verified_at IS NOT NULL AND (valid_until IS NULL OR valid_until >= $5) \
-      ORDER BY kind, id DESC)";
+    UNION ALL SELECT 'm', owner_id_number, '', NULL, id, uploaded_by FROM material WHERE id = ANY($2::bigint[]) \
+    UNION ALL SELECT 'r', kind, '', valid_until, id, CASE WHEN verified_at IS NULL THEN 0 ELSE 1 END FROM material \
+      WHERE owner_id_number = $3 AND kind = ANY($4::text[])";
 
 impl Store {
     /// [`Store::submit_case`] on PostgreSQL: one statement reads what the submission is checked
     /// against, one writes it.
     pub(crate) async fn submit_case_pg(&self, pool: &PgPool, c: &NewCase<'_>, actor: &Actor) -> Result<Submitted> {
         let day = c.today.to_string();
-        let reuse: Vec<(&str, &str)> = to_reuse(c).collect();
+        let wanted = onewindow_core::case::reuse_wanted(c.item, c.materials);
         let mut conn = pool.acquire().await?;
         let rows: Vec<SubmitRow> = sqlx::query_as(SUBMIT_READ)
             .bind(c.idempotency_key)
             .bind(c.materials.iter().map(|a| a.material_id).collect::<Vec<i64>>())
             .bind(&c.applicant.id_number)
-            .bind(reuse.iter().map(|r| r.1).collect::<Vec<&str>>())
-            .bind(&day)
+            .bind(wanted.iter().map(|r| r.1).collect::<Vec<&str>>())
             .fetch_all(&mut *conn)
             .await?;
         if let Some(earlier) = earlier_submission(&rows)? {
@@ -406,13 +424,11 @@ impl Store {
             }
             may_attach(c, a.material_id, found)?;
         }
-        let mut attached: Vec<(String, i64, &str)> =
-            c.materials.iter().map(|a| (a.requirement.clone(), a.material_id, "uploaded")).collect();
-        for (name, kind) in reuse {
-            if let Some(r) = rows.iter().find(|r| r.0 == "r" && r.1.as_deref() == Some(kind)) {
-                attached.push((name.to_string(), r.4, "reused"));
-            }
+        let mut candidates = Vec::new();
+        for r in rows.iter().filter(|r| r.0 == "r") {
+            candidates.push(reuse_candidate(r.4, r.1.clone().unwrap_or_default(), r.5 == 1, r.3.as_deref())?);
         }
+        let attached = submitted_materials(c, &candidates);
 
         let seq = self.numbers.next(&mut conn, c.region_code, c.today).await?;
         let number = CaseNumber::new(c.region_code, c.today, u32::try_from(seq).unwrap_or(u32::MAX))
@@ -432,20 +448,21 @@ impl Store {
         .bind(&first_detail)
         .bind(crate::audit::GENESIS_HASH)
         .bind(&claim)
-        .bind(attached.iter().map(|a| a.0.as_str()).collect::<Vec<&str>>())
-        .bind(attached.iter().map(|a| a.1).collect::<Vec<i64>>())
-        .bind(attached.iter().map(|a| a.2).collect::<Vec<&str>>())
+        .bind(attached.iter().map(|a| a.requirement.as_str()).collect::<Vec<&str>>())
+        .bind(attached.iter().map(|a| a.material_id).collect::<Vec<i64>>())
+        .bind(attached.iter().map(|a| a.source.code()).collect::<Vec<&str>>())
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(row) = written {
-            let provided: Vec<String> = attached.into_iter().map(|(requirement, _, _)| requirement).collect();
-            let mut known_provided = provided.clone();
-            known_provided.sort_unstable();
+            let mut materials: Vec<(String, i64)> = attached.iter().map(|m| (m.requirement.clone(), m.material_id)).collect();
+            materials.sort_unstable(); // as read: ordered by requirement (one material each)
             // The next command on the case (its acceptance) need not read it back: `case_cache`.
             let case: CaseRecord = case_from_row!(row);
             let alarm = row.try_get("next_alarm_at")?;
-            self.files.keep(KnownCase { case, alarm, tasks: Vec::new(), provided: known_provided, inspections: Vec::new() });
-            let attached = Some(provided);
+            if guessing() {
+                self.files.keep(KnownCase { case, alarm, tasks: Vec::new(), materials, inspections: Vec::new() });
+            }
+            let attached = Some(attached.into_iter().map(|m| m.requirement).collect());
             return Ok(Submitted { number, query_code: c.query_code.to_string(), state: CaseState::Submitted, created: true, attached });
         }
         // A submission with the same key committed in between: it is the answer (this number
@@ -455,7 +472,6 @@ impl Store {
             .bind(Vec::<i64>::new())
             .bind(&c.applicant.id_number)
             .bind(Vec::<&str>::new())
-            .bind(&day)
             .fetch_all(&mut *conn)
             .await?;
         earlier_submission(&rows)?.ok_or_else(|| StoreError::Stale(format!("case {number} was neither written nor found by its key")))
@@ -464,7 +480,7 @@ impl Store {
 
 /// The case an earlier submission with the same idempotency key made, among [`SUBMIT_READ`]'s rows.
 fn earlier_submission(rows: &[SubmitRow]) -> Result<Option<Submitted>> {
-    let Some((_, Some(number), query_code, state, _, _)) = rows.iter().find(|r| r.0 == "k") else {
+    let Some((_, Some(number), query_code, Some(state), _, _)) = rows.iter().find(|r| r.0 == "k") else {
         return Ok(None);
     };
     let state = CaseState::parse(state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;

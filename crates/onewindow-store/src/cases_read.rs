@@ -260,7 +260,7 @@ impl Store {
     /// The case a task belongs to and the task's kind (both fixed when it is opened), from
     /// those this process opened or looked up before, else read.
     pub async fn task_owner(&self, id: i64) -> Result<Option<(String, TaskKind)>> {
-        if let Some(known) = self.owners.get(&id) {
+        if let Some(known) = self.owners.get(&id).filter(|_| crate::case_cache::task_owners_kept()) {
             return Ok(Some(known));
         }
         let found: Option<(String, String)> = with_reader!(self, pool => {

@@ -171,6 +171,7 @@ macro_rules! tuple_from_row {
 }
 tuple_from_row!(A 0, B 1);
 tuple_from_row!(A 0, B 1, C 2);
+tuple_from_row!(A 0, B 1, C 2, D 3);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5);
 
 /// A row read out of its statement, with its columns' names.

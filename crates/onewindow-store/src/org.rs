@@ -258,6 +258,29 @@ impl Store {
         self.user(id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))
     }
 
+    /// Replaces the roles of a user (the security administrator's act, audited as
+    /// `user.roles` with the roles before and after). Sessions keep working and see the new
+    /// roles on their next lookup.
+    pub async fn set_user_roles(&self, username: &str, roles: &[Role], actor: &Actor) -> Result<User> {
+        let backend = self.backend();
+        let id = with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let before: Option<(i64, String)> = sqlx::query_as("SELECT id, roles FROM app_user WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((id, before)) = before else {
+                return Err(StoreError::NotFound(format!("user {username}")));
+            };
+            sqlx::query("UPDATE app_user SET roles = $1 WHERE id = $2").bind(roles_text(roles)).bind(id).execute(&mut *tx).await?;
+            let detail = serde_json::json!({"id": id, "before": before, "after": roles_text(roles)});
+            audit_append!(tx, backend, actor, "user.roles", username, detail).await?;
+            tx.commit().await?;
+            id
+        });
+        self.user(id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+    }
+
     /// A user by id.
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let user = with_reader!(self, pool => {

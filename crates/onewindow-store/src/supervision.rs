@@ -7,11 +7,13 @@
 //! the unique case number of `accountability` backs that up.
 
 use crate::audit::audit_append;
-use crate::cases::{CASE_COLUMNS, CaseRecord, ClockColumns, clock_columns_of, opt_time, task_kind_code};
+use crate::cases::{CASE_COLUMNS, CaseRecord, ClockColumns, clock_columns_of, opt_time, task_kind, task_kind_code};
 use crate::{Actor, Backend, Result, Store, StoreError, time};
 use onewindow_core::calendar::Calendar;
 use onewindow_core::case::clock::WarningLevel;
-use onewindow_core::case::{Applicant, ApplicantKind, CaseError, CaseFile, CaseState, Change, Command, Context, execute};
+use onewindow_core::case::{
+    Alarm, Applicant, ApplicantKind, CaseError, CaseFile, CaseState, Change, Context, OpenTask, accountable_holder, on_alarm,
+};
 use onewindow_core::catalogue::ItemSpec;
 use onewindow_core::role::Role;
 use serde::Serialize;
@@ -207,25 +209,36 @@ fn filter_sql(f: &SupervisionFilter, sql: &mut String, binds: &mut Vec<String>) 
     }
 }
 
-/// Whose desk the case is on, for an accountability record: (department, step, holder).
+/// Whose desk the case in `$file` is on, for an accountability record: (department, step,
+/// holder). Reads its open tasks and who acted on it; the core chooses (`CaseFile::desk`,
+/// `case::accountable_holder`).
 macro_rules! holder_of {
-    ($tx:expr, $case:expr) => {
+    ($tx:expr, $case:expr, $file:expr) => {
         async {
             let case: &CaseRecord = $case;
-            let task: Option<(String, String)> = sqlx::query_as(
-                "SELECT name, department FROM task WHERE case_number = $1 AND state = 'open' AND kind <> 'post_check' ORDER BY id LIMIT 1",
-            )
-            .bind(&case.number)
-            .fetch_optional(&mut *$tx)
-            .await?;
-            let holder: Option<String> = sqlx::query_scalar(
-                "SELECT actor FROM case_event WHERE case_number = $1 AND role NOT IN ('system', 'applicant') ORDER BY seq DESC LIMIT 1",
-            )
-            .bind(&case.number)
-            .fetch_optional(&mut *$tx)
-            .await?;
-            let (step, department) = task.unwrap_or_else(|| (case.state.label_zh().to_string(), case.handling_department.clone()));
-            Ok::<_, sqlx::Error>((department, step, holder.unwrap_or_else(|| case.accepted_by.clone())))
+            let mut file: CaseFile = $file;
+            let tasks: Vec<(i64, String, String, String, i64)> =
+                sqlx::query_as("SELECT id, kind, name, department, seq FROM task WHERE case_number = $1 AND state = 'open' ORDER BY id")
+                    .bind(&case.number)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            file.open_tasks = tasks
+                .into_iter()
+                .map(|(id, kind, name, department, seq)| OpenTask {
+                    id,
+                    kind: task_kind(&kind),
+                    name,
+                    department,
+                    seq: u32::try_from(seq).unwrap_or(0),
+                })
+                .collect();
+            let actors: Vec<(String, String)> = sqlx::query_as("SELECT actor, role FROM case_event WHERE case_number = $1 ORDER BY seq")
+                .bind(&case.number)
+                .fetch_all(&mut *$tx)
+                .await?;
+            let (step, department) = file.desk();
+            let holder = accountable_holder(actors.iter().map(|(a, r)| (a.as_str(), r.as_str())), &case.accepted_by).to_string();
+            Ok::<_, sqlx::Error>((department, step, holder))
         }
     };
 }
@@ -277,18 +290,15 @@ impl Store {
             for row in rows {
                 let case: CaseRecord = case_from_row!(row);
                 report.examined += 1;
-                let Some(clock) = case.clock.clone().filter(|c| c.is_running() && case.state.is_open()) else {
-                    sqlx::query("UPDATE app_case SET next_alarm_at = NULL WHERE number = $1").bind(&case.number).execute(&mut *tx).await?;
-                    continue;
-                };
                 let item = {
                     use sqlx as db;
                     (*spec_in_tx!(tx, &self.specs, &case.item_code, case.item_version).await?).clone()
                 };
+                // What the core needs to raise a warning; the tasks only for an accountability record.
                 let file = CaseFile {
                     state: case.state,
                     item,
-                    provided: Vec::new(),
+                    materials: Vec::new(),
                     deficiencies: case.deficiencies.clone(),
                     correction_rounds: case.correction_rounds,
                     open_tasks: Vec::new(),
@@ -296,7 +306,7 @@ impl Store {
                     open_inspection: None,
                     inspections_done: 0,
                     commitment_signed: false,
-                    clock: Some(clock.clone()),
+                    clock: case.clock.clone(),
                     warning: case.warning_level,
                 };
                 let ctx = Context {
@@ -307,39 +317,38 @@ impl Store {
                     may_decide: false,
                     department: None,
                 };
-                let (change, level) = match execute(&file, &Command::RaiseWarning, &ctx) {
-                    Ok(change) => {
-                        let level = change.warning.unwrap_or(case.warning_level);
-                        (change, level)
+                let (change, summary, accountable): (Change, _, bool) = match on_alarm(&file, &ctx) {
+                    Ok(Alarm::Off) => {
+                        sqlx::query("UPDATE app_case SET next_alarm_at = NULL WHERE number = $1").bind(&case.number).execute(&mut *tx).await?;
+                        continue;
                     }
-                    // Early alarm (the calendar changed) or nothing new: only move the alarm.
-                    Err(CaseError::NotReady(..)) => (Change::default(), case.warning_level),
+                    Ok(Alarm::Later(summary)) => {
+                        let columns = ClockColumns::of(file.clock.as_ref().expect("a running clock"), &summary);
+                        sqlx::query("UPDATE app_case SET next_alarm_at = $2 WHERE number = $1")
+                            .bind(&case.number)
+                            .bind(columns.next_alarm_at)
+                            .execute(&mut *tx)
+                            .await?;
+                        continue;
+                    }
+                    Ok(Alarm::Raise { change, summary, accountable }) => (*change, summary, accountable),
+                    // The calendar does not cover the dates.
+                    Err(e @ CaseError::NotReady(..)) => return Err(StoreError::Rejected(e.to_string())),
                     Err(e) => return Err(StoreError::Rejected(format!("办件{}预警失败：{e}", case.number))),
                 };
-                let columns: ClockColumns = clock_columns_of(&clock, level, calendar, today).map_err(|e| match e {
-                    crate::cases::CommandError::Store(s) => s,
-                    crate::cases::CommandError::Case(c) => StoreError::Rejected(c.to_string()),
-                })?;
-                if change.events.is_empty() {
-                    sqlx::query("UPDATE app_case SET next_alarm_at = $2 WHERE number = $1")
-                        .bind(&case.number)
-                        .bind(columns.next_alarm_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    continue;
-                }
+                let columns = ClockColumns::of(file.clock.as_ref().expect("a running clock"), &summary);
                 {
                     use sqlx as db;
                     write_change!(tx, true, &case, &change, &actor, Some(&columns));
                 }
-                match level {
+                match summary.warning {
                     WarningLevel::Yellow => report.yellow += 1,
                     WarningLevel::Red => report.red += 1,
                     WarningLevel::Overdue => report.overdue += 1,
                     WarningLevel::None => {}
                 }
-                if level == WarningLevel::Overdue {
-                    let (department, step, holder) = holder_of!(tx, &case).await?;
+                if accountable {
+                    let (department, step, holder) = holder_of!(tx, &case, file).await?;
                     let due = columns.due_date.clone().unwrap_or_default();
                     let n = sqlx::query(
                         "INSERT INTO accountability (case_number, department, step, holder, due_date, raised_at, state) \
@@ -528,6 +537,8 @@ impl Store {
                     let level: String = r.try_get("warning_level")?;
                     let clock = clock.and_then(|c| serde_json::from_str(&c).ok()).ok_or_else(|| StoreError::Corrupt(number.clone(), "clock".into()))?;
                     let level = WarningLevel::parse(&level).unwrap_or_default();
+                    // The dates and alarm follow from the clock (the core's summary); a clock the
+                    // calendar does not cover yet keeps its columns.
                     if let Ok(c) = clock_columns_of(&clock, level, calendar, today) {
                         sqlx::query("UPDATE app_case SET due_date = $2, legal_due_date = $3, next_alarm_at = $4 WHERE number = $1")
                             .bind(&number)

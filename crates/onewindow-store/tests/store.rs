@@ -1,12 +1,8 @@
 //! The store's behaviour, run on SQLite and on PostgreSQL alike.
 
-use onewindow_core::catalogue::{
-    CatalogueFile, DepartmentRecord, HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, KeptItem, SealModel, TransferBatch,
-    TransferError,
-};
-use onewindow_core::region::Level;
+use onewindow_core::catalogue::{CatalogueFile, DepartmentRecord, ItemSpec, KeptItem, SealModel, TransferBatch, TransferError};
 use onewindow_core::role::Role;
-use onewindow_store::testing::{BACKENDS, fresh_store};
+use onewindow_store::testing::fresh_store;
 use onewindow_store::{Actor, Backend, NewUser, SessionKind, Store, StoreError};
 
 fn actor(at_s: i64) -> Actor {
@@ -20,34 +16,9 @@ fn departments() -> Vec<DepartmentRecord> {
         .collect()
 }
 
+/// A plain licensing item of `dept` (`onewindow_core::testing::item`).
 fn item(code: &str, name: &str, dept: &str) -> ItemSpec {
-    ItemSpec {
-        code: code.into(),
-        name: name.into(),
-        kind: ItemKind::Licensing,
-        department: dept.into(),
-        handling_department: dept.into(),
-        legal_basis: "《中华人民共和国行政许可法》".into(),
-        legal_limit_days: 20,
-        promised_limit_days: 5,
-        mode: HandlingMode::Promised,
-        visits: 1,
-        fully_online: true,
-        not_online_reason: None,
-        levels: vec![Level::District],
-        materials: vec![],
-        fees: vec![],
-        inspection_required: false,
-        deficiency_pauses_clock: false,
-        steps: vec![],
-        handling_type: HandlingType::Approval,
-        status: ItemStatus::InForce,
-        seal_model: SealModel::DepartmentThenBureau,
-        sub_items: vec![],
-        joint_departments: vec![],
-        location: "示范区政务服务中心".into(),
-        phone: String::new(),
-    }
+    onewindow_core::testing::item(code, name, dept)
 }
 
 async fn seeded(backend: Backend) -> Store {
@@ -62,9 +33,8 @@ async fn seeded(backend: Backend) -> Store {
     store
 }
 
-#[tokio::test]
-async fn migrations_are_idempotent() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn migrations_are_idempotent(backend) {
         let (store, _) = fresh_store(backend).await;
         store.migrate().await.unwrap();
         store.ping().await.unwrap();
@@ -73,9 +43,8 @@ async fn migrations_are_idempotent() {
     }
 }
 
-#[tokio::test]
-async fn every_edit_is_a_new_version_and_old_ones_stay_readable() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn every_edit_is_a_new_version_and_old_ones_stay_readable(backend) {
         let store = seeded(backend).await;
         let gen1 = store.catalogue_generation().await.unwrap();
         let mut spec = store.item("010010010000", None).await.unwrap().unwrap().spec;
@@ -102,9 +71,8 @@ async fn every_edit_is_a_new_version_and_old_ones_stay_readable() {
     }
 }
 
-#[tokio::test]
-async fn transfer_moves_items_to_the_bureau_in_one_step() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn transfer_moves_items_to_the_bureau_in_one_step(backend) {
         let store = seeded(backend).await;
         let batch = TransferBatch {
             title: "第一批划转".into(),
@@ -130,9 +98,8 @@ async fn transfer_moves_items_to_the_bureau_in_one_step() {
     }
 }
 
-#[tokio::test]
-async fn a_failed_import_applies_nothing() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn a_failed_import_applies_nothing(backend) {
         let (store, _) = fresh_store(backend).await;
         let file = CatalogueFile {
             departments: departments(),
@@ -160,9 +127,8 @@ async fn a_failed_import_applies_nothing() {
     }
 }
 
-#[tokio::test]
-async fn users_and_sessions() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn users_and_sessions(backend) {
         let store = seeded(backend).await;
         let new = NewUser {
             username: "clerk".into(),
@@ -189,9 +155,8 @@ async fn users_and_sessions() {
     }
 }
 
-#[tokio::test]
-async fn the_audit_trail_is_chained_append_only_and_tamper_evident() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn the_audit_trail_is_chained_append_only_and_tamper_evident(backend) {
         let (store, url) = fresh_store(backend).await;
         let file =
             CatalogueFile {
@@ -236,5 +201,15 @@ async fn the_audit_trail_is_chained_append_only_and_tamper_evident() {
         }
         let check = store.verify_audit().await.unwrap();
         assert_eq!(check.first_broken, Some(tampered_id), "{backend:?}");
+    }
+}
+
+onewindow_store::per_backend! {
+    #![tokio::test(flavor = "current_thread")]
+    /// A test that needs another runtime than the usual two worker threads names it first.
+    async fn a_pair_may_choose_its_runtime(backend) {
+        assert_eq!(tokio::runtime::Handle::current().runtime_flavor(), tokio::runtime::RuntimeFlavor::CurrentThread);
+        let (store, _) = fresh_store(backend).await;
+        assert_eq!(store.backend(), backend);
     }
 }

@@ -16,10 +16,14 @@ const VARIANTS: [&str; 10] =
     ["", "（新办）", "（变更）", "（延续）", "（注销）", "（补证）", "（迁移）", "（分支机构）", "（临时）", "（年度报告）"];
 const SCOPES: [&str; 8] = ["", "城关街道", "东关镇", "高新区", "经开区", "农业园区", "文旅园区", "物流园区"];
 
-pub async fn run(what: BenchWhat) -> anyhow::Result<std::process::ExitCode> {
+/// Runs a benchmark; `server_log` is the log filter of the servers it starts.
+pub async fn run(what: BenchWhat, server_log: &str) -> anyhow::Result<std::process::ExitCode> {
     match what {
         BenchWhat::Search { items, rounds, db } => search(items, rounds, db.database_url).await,
-        BenchWhat::Cases { lifecycles, clients, fill, db } => crate::bench_cases::run(lifecycles, clients, fill, db.database_url).await,
+        BenchWhat::Cases { lifecycles, clients, fill, servers, db } => {
+            let servers = crate::bench_cases::Servers { count: usize::from(servers), log: server_log.to_string() };
+            crate::bench_cases::run(lifecycles, clients, fill, servers, db.database_url).await
+        }
         BenchWhat::Supervision { open, due, db } => crate::bench_supervision::run(open, due, db.database_url).await,
     }
 }

@@ -11,6 +11,7 @@ use onewindow_server::{AppState, Clock, Settings};
 use onewindow_store::{Actor, CaseFilter, CommandContext, NewCase, NewMaterial, Store};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -59,7 +60,123 @@ fn report(label: &str, n: usize, elapsed: Duration, timings: &BTreeMap<&'static 
     }
 }
 
-pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Option<String>) -> anyhow::Result<std::process::ExitCode> {
+/// The servers of the HTTP part: how many, and their log filter.
+pub(crate) struct Servers {
+    /// 1: in this process; more: `onewindow serve` processes.
+    pub count: usize,
+    /// Log filter (`ONEWINDOW_LOG`) of the server processes.
+    pub log: String,
+}
+
+/// How long a server process may take to say where it listens.
+const SERVER_START_SECS_MAX: u64 = 60;
+
+/// The servers the HTTP part runs against, and how to stop them.
+struct HttpServers {
+    /// Base URLs, one per server.
+    bases: Vec<String>,
+    in_process: Option<(tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>)>,
+    processes: Processes,
+}
+
+/// Server processes, killed and reaped when dropped (also when the benchmark fails).
+struct Processes(Vec<std::process::Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl HttpServers {
+    async fn start(state: &AppState, servers: &Servers, database_url: &Option<String>) -> anyhow::Result<HttpServers> {
+        if servers.count == 1 {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let base = format!("http://{}", listener.local_addr()?);
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(onewindow_server::serve(listener, state.clone(), async move {
+                let _ = stopped.await;
+            }));
+            return Ok(HttpServers { bases: vec![base], in_process: Some((stop, task)), processes: Processes(Vec::new()) });
+        }
+        let Some(url) = database_url else {
+            bail!("--servers {} needs a PostgreSQL database (--database-url): SQLite serves one process", servers.count);
+        };
+        let mut processes = Processes(Vec::with_capacity(servers.count));
+        let mut bases = Vec::with_capacity(servers.count);
+        for _ in 0..servers.count {
+            let (child, base) = spawn_server(url.clone(), servers.log.clone()).await?;
+            processes.0.push(child);
+            bases.push(base);
+        }
+        println!("HTTP over {} server processes, each request to the next in turn", servers.count);
+        Ok(HttpServers { bases, in_process: None, processes })
+    }
+
+    async fn stop(self) {
+        if let Some((stop, task)) = self.in_process {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+        drop(self.processes);
+    }
+}
+
+/// Starts `onewindow serve` on `url` (no demo, no supervision worker) on a free loopback port and
+/// waits for the line that names it.
+async fn spawn_server(url: String, log: String) -> anyhow::Result<(std::process::Child, String)> {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().context("find the onewindow binary")?;
+    let started = tokio::task::spawn_blocking(move || -> anyhow::Result<(std::process::Child, String)> {
+        let mut child = std::process::Command::new(exe)
+            .args(["serve", "--no-demo", "--listen", "127.0.0.1:0", "--supervision-every", "0", "--database-url", &url])
+            .env("ONEWINDOW_LOG", &log)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("start a server process")?;
+        let mut lines = std::io::BufReader::new(child.stdout.take().context("server stdout")?).lines();
+        let base = loop {
+            let Some(line) = lines.next() else {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("the server process ended before it listened");
+            };
+            if let Some(rest) = line?.strip_prefix("onewindow is serving on ") {
+                break rest.split_whitespace().next().unwrap_or_default().to_string();
+            }
+        };
+        // Whatever it prints later is read and dropped, so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Ok((child, base))
+    });
+    tokio::time::timeout(Duration::from_secs(SERVER_START_SECS_MAX), started)
+        .await
+        .context("a server process did not start listening in time")??
+}
+
+/// The servers of the HTTP part, taken in turn by every request of every client.
+struct Next {
+    bases: Arc<Vec<String>>,
+    turn: Arc<AtomicUsize>,
+}
+
+impl Next {
+    fn base(&self) -> &str {
+        &self.bases[self.turn.fetch_add(1, Ordering::Relaxed) % self.bases.len()]
+    }
+}
+
+pub(crate) async fn run(
+    lifecycles: usize,
+    clients: usize,
+    fill: i64,
+    servers: Servers,
+    database_url: Option<String>,
+) -> anyhow::Result<std::process::ExitCode> {
     let (store, _scratch) = open(&database_url).await?;
     println!("case lifecycle benchmark: {lifecycles} lifecycles, {clients} clients, {} database (durable commits)", store.backend().name());
     let state = AppState::new(store.clone(), Clock::System, Settings::default());
@@ -108,13 +225,10 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     pb.finish_and_clear();
     report("store", lifecycles, elapsed, &*timings.lock().await);
 
-    // 2. Over HTTP, against the real server on a loopback port.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(onewindow_server::serve(listener, state.clone(), async move {
-        let _ = stop_rx.await;
-    }));
+    // 2. Over HTTP, against the real server on a loopback port (or several, as processes).
+    let servers = HttpServers::start(&state, &servers, &database_url).await?;
+    let bases = Arc::new(servers.bases.clone());
+    let base = bases[0].clone();
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients * 2).build()?;
     let mut tokens = BTreeMap::new();
     for u in ["clerk", "reviewer", "leader"] {
@@ -135,14 +249,15 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     let pb = bar(lifecycles, "lifecycles (HTTP)");
     let start = Instant::now();
     let mut handles = Vec::new();
+    let turn = Arc::new(AtomicUsize::new(0));
     for c in 0..clients {
-        let (http, base, tokens, timings, reads, pb) =
-            (http.clone(), base.clone(), tokens.clone(), timings.clone(), reads.clone(), pb.clone());
+        let (http, tokens, timings, reads, pb) = (http.clone(), tokens.clone(), timings.clone(), reads.clone(), pb.clone());
+        let servers = Next { bases: bases.clone(), turn: turn.clone() };
         let submit = serde_json::json!({"item_code": item.spec.code, "applicant": {"kind": "person", "name": "基准测试", "id_number": "11010519491231002X", "address": "示范大道1号"}, "materials": materials_json});
         let n = lifecycles / clients + usize::from(c < lifecycles % clients);
         handles.push(tokio::spawn(async move {
             for _ in 0..n {
-                http_lifecycle(&http, &base, &tokens, &submit, &timings, &reads).await?;
+                http_lifecycle(&http, &servers, &tokens, &submit, &timings, &reads).await?;
                 pb.inc(1);
             }
             anyhow::Ok(())
@@ -164,8 +279,7 @@ pub async fn run(lifecycles: usize, clients: usize, fill: i64, database_url: Opt
     if fill > 0 {
         lists(&store, &http, &base, &tokens["clerk"], fill).await?;
     }
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    servers.stop().await;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
@@ -282,17 +396,20 @@ async fn post(http: &reqwest::Client, url: String, token: &str, body: &serde_jso
 
 async fn http_lifecycle(
     http: &reqwest::Client,
-    base: &str,
+    servers: &Next,
     tokens: &BTreeMap<&str, String>,
     submit: &serde_json::Value,
     timings: &Timings,
     reads: &Arc<Mutex<Vec<Duration>>>,
 ) -> anyhow::Result<()> {
-    let created = timed(timings, "submit", post(http, format!("{base}/api/v1/cases"), &tokens["clerk"], submit)).await?;
+    let created = timed(timings, "submit", post(http, format!("{}/api/v1/cases", servers.base()), &tokens["clerk"], submit)).await?;
     let number = created["number"].as_str().context("number")?.to_string();
-    let accepted =
-        timed(timings, "accept", post(http, format!("{base}/api/v1/cases/{number}/accept"), &tokens["clerk"], &serde_json::json!({})))
-            .await?;
+    let accepted = timed(
+        timings,
+        "accept",
+        post(http, format!("{}/api/v1/cases/{number}/accept", servers.base()), &tokens["clerk"], &serde_json::json!({})),
+    )
+    .await?;
     let mut open = accepted["open_tasks"].clone();
     for what in ["task 1", "task 2"] {
         let id = open[0].as_i64().context("an open task")?;
@@ -301,7 +418,7 @@ async fn http_lifecycle(
             what,
             post(
                 http,
-                format!("{base}/api/v1/tasks/{id}/complete"),
+                format!("{}/api/v1/tasks/{id}/complete", servers.base()),
                 &tokens["reviewer"],
                 &serde_json::json!({"opinion": "approve", "comment": "符合条件"}),
             ),
@@ -309,18 +426,23 @@ async fn http_lifecycle(
         .await?;
         open = done["open_tasks"].clone();
     }
-    let read = timed_get(http, format!("{base}/api/v1/cases/{number}"), &tokens["clerk"]).await?;
+    let read = timed_get(http, format!("{}/api/v1/cases/{number}", servers.base()), &tokens["clerk"]).await?;
     reads.lock().await.push(read);
     timed(
         timings,
         "decide",
-        post(http, format!("{base}/api/v1/cases/{number}/decide"), &tokens["leader"], &serde_json::json!({"outcome": "approved"})),
+        post(
+            http,
+            format!("{}/api/v1/cases/{number}/decide", servers.base()),
+            &tokens["leader"],
+            &serde_json::json!({"outcome": "approved"}),
+        ),
     )
     .await?;
     timed(
         timings,
         "deliver",
-        post(http, format!("{base}/api/v1/cases/{number}/deliver"), &tokens["clerk"], &serde_json::json!({"method": "window"})),
+        post(http, format!("{}/api/v1/cases/{number}/deliver", servers.base()), &tokens["clerk"], &serde_json::json!({"method": "window"})),
     )
     .await?;
     Ok(())

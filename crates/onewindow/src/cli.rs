@@ -75,6 +75,11 @@ pub enum Command {
     },
     /// Benchmarks that print figures.
     Bench {
+        /// Log filter of the servers and store a benchmark runs (`info` shows every request;
+        /// `ONEWINDOW_LOG` when not given): warnings only, so that the figures are not lost
+        /// among log lines.
+        #[arg(long, global = true, env = "ONEWINDOW_LOG", default_value = "warn")]
+        server_log: String,
         #[command(subcommand)]
         what: BenchWhat,
     },
@@ -146,6 +151,11 @@ pub enum BenchWhat {
         /// Cases to generate before measuring list queries (0 skips them).
         #[arg(long, default_value_t = 0)]
         fill: i64,
+        /// Server processes for the HTTP part: 1 serves in the benchmark's own process; 2 or
+        /// more start `onewindow serve` processes on the same PostgreSQL database and send each
+        /// request to the next one in turn, as a round-robin load balancer would.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=8))]
+        servers: u16,
         #[command(flatten)]
         db: BenchDb,
     },
@@ -161,6 +171,17 @@ pub enum BenchWhat {
         #[command(flatten)]
         db: BenchDb,
     },
+}
+
+impl Cli {
+    /// The log filter this command runs with when it sets one itself (benchmarks: `--server-log`),
+    /// else `None` (`ONEWINDOW_LOG`, or info).
+    pub fn log_filter(&self) -> Option<&str> {
+        match &self.command {
+            Command::Bench { server_log, .. } => Some(server_log),
+            _ => None,
+        }
+    }
 }
 
 /// Where a benchmark runs: a fresh SQLite file in a temporary directory, or a PostgreSQL database you name (it must be empty).

@@ -15,7 +15,7 @@ use std::path::Path;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_json);
+    init_logging(cli.log_json, cli.log_filter());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("start the async runtime");
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
@@ -27,9 +27,14 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ONEWINDOW_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+/// Logs to standard error, filtered by `command_filter` (the command's own), else
+/// `ONEWINDOW_LOG`, else info.
+fn init_logging(json: bool, command_filter: Option<&str>) {
+    let filter = match command_filter {
+        Some(f) => tracing_subscriber::EnvFilter::new(f),
+        None => tracing_subscriber::EnvFilter::try_from_env("ONEWINDOW_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+    };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
@@ -85,7 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Import { what: cli::ImportWhat::Catalogue { file, dry_run, db } } => import(&file, dry_run, &db).await,
         Command::Export { what: cli::ExportWhat::Catalogue { format, output, db } } => {
             let store = open_store(&db).await?;
-            let text = onewindow_server::routes::catalogue::export_text(&store, format == cli::Format::Csv).await?;
+            let text = onewindow_server::catalogue::service::export_text(&store, format == cli::Format::Csv).await?;
             store
                 .record(&operator(), "catalogue.export", "catalogue", serde_json::json!({"format": format!("{format:?}").to_lowercase()}))
                 .await?;
@@ -111,7 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             );
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::Bench { what } => bench::run(what).await,
+        Command::Bench { what, server_log } => bench::run(what, &server_log).await,
     }
 }
 
@@ -122,7 +127,7 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<std::process::ExitCode> {
         if onewindow_server::demo::seed(&store, &password, jiff::Timestamp::now()).await? {
             println!("Loaded the demo district: catalogue, service points and one user per role.");
             let calendar = onewindow_core::calendar::Calendar::china();
-            let cases = onewindow_server::demo_cases::seed_cases(&store, &calendar, jiff::Timestamp::now()).await?;
+            let cases = onewindow_server::demo::cases::seed_cases(&store, &calendar, jiff::Timestamp::now()).await?;
             println!("Demo cases at every time-limit warning level: {}", cases.join(", "));
             println!(
                 "Demo log-ins (password {}): applicant, clerk, reviewer, leader, supervisor, officer, cataloguer, sysadmin, auditor",

@@ -1,7 +1,7 @@
 //! The operator's command line, run as a real process against SQLite and PostgreSQL.
 
 use onewindow_store::Backend;
-use onewindow_store::testing::{BACKENDS, fresh_postgres_url, temp_dir};
+use onewindow_store::testing::{fresh_postgres_url, temp_dir};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -20,16 +20,15 @@ async fn db_args(backend: Backend) -> Vec<String> {
 }
 
 fn run(args: &[&str], db: &[String]) -> Output {
-    std::process::Command::new(BIN).args(args).args(db).env("ONEWINDOW_LOG", "warn").output().expect("run onewindow")
+    onewindow_store::testing::command_at_test_clock(BIN).args(args).args(db).env("ONEWINDOW_LOG", "warn").output().expect("run onewindow")
 }
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-#[tokio::test]
-async fn import_export_and_verify_on_both_backends() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn import_export_and_verify(backend) {
         let db = db_args(backend).await;
         let demo = demo_catalogue();
         let out = run(&["import", "catalogue", demo.to_str().unwrap(), "--dry-run"], &db);
@@ -89,7 +88,7 @@ async fn verify_audit_names_the_first_broken_entry() {
 
 #[test]
 fn bad_usage_is_one_line_and_a_failure() {
-    let out = std::process::Command::new(BIN)
+    let out = onewindow_store::testing::command_at_test_clock(BIN)
         .args(["import", "catalogue", "/no/such/file.json", "--data-dir", "/tmp/onewindow-cli-none"])
         .output()
         .unwrap();
@@ -99,12 +98,11 @@ fn bad_usage_is_one_line_and_a_failure() {
     assert!(err.starts_with("onewindow: cannot read /no/such/file.json"), "{err}");
 }
 
-/// `bench cases` drives whole lifecycles through the store and over HTTP and prints every
-/// figure the cases issue asks for (no timing is asserted); on PostgreSQL the cases it leaves
-/// pass `verify-audit`, and a second run on the same database is refused in one line.
-#[tokio::test]
-async fn bench_cases_prints_its_figures_and_leaves_a_sound_audit_trail() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    /// `bench cases` drives whole lifecycles through the store and over HTTP and prints every
+    /// figure the cases issue asks for (no timing is asserted); on PostgreSQL the cases it leaves
+    /// pass `verify-audit`, and a second run on the same database is refused in one line.
+    async fn bench_cases_prints_its_figures_and_leaves_a_sound_audit_trail(backend) {
         let db = match backend {
             Backend::Sqlite => Vec::new(),
             Backend::Postgres => db_args(backend).await,

@@ -4,7 +4,7 @@
 //! nothing half-done may be visible, and `onewindow verify-audit` must pass.
 
 use onewindow_store::Backend;
-use onewindow_store::testing::{BACKENDS, fresh_postgres_url, temp_dir};
+use onewindow_store::testing::{fresh_postgres_url, temp_dir};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -61,7 +61,7 @@ impl Server {
         let addr = format!("127.0.0.1:{}", free_port());
         let log = logs.join(format!("server-{run}.log"));
         let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(BIN)
+        let child = onewindow_store::testing::command_at_test_clock(BIN)
             .args(["serve", "--listen", &addr])
             .args(db)
             .env("ONEWINDOW_DEMO_PASSWORD", PASSWORD)
@@ -486,7 +486,12 @@ async fn finish(api: &Api, t: &Tokens, number: &str) {
 }
 
 fn verify_audit(db: &[String]) -> String {
-    let out = Command::new(BIN).arg("verify-audit").args(db).env("ONEWINDOW_LOG", "warn").output().expect("run onewindow verify-audit");
+    let out = onewindow_store::testing::command_at_test_clock(BIN)
+        .arg("verify-audit")
+        .args(db)
+        .env("ONEWINDOW_LOG", "warn")
+        .output()
+        .expect("run onewindow verify-audit");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "verify-audit failed: {stderr}{stdout}");
@@ -687,9 +692,8 @@ async fn crash_and_recover(backend: Backend) {
     let _ = std::fs::remove_dir_all(&logs);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_mid_load_loses_nothing_acknowledged_and_leaves_nothing_half_done() {
-    for backend in BACKENDS {
+onewindow_store::per_backend! {
+    async fn sigkill_mid_load_loses_nothing_acknowledged_and_leaves_nothing_half_done(backend) {
         crash_and_recover(backend).await;
     }
 }

@@ -172,6 +172,46 @@ impl WarningLevel {
     }
 }
 
+/// Whether a clock counts now, waits (paused) or has stopped (decided).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockState {
+    /// Counting.
+    Running,
+    /// Paused (特别程序, waiting for the applicant or a commissioned inspection).
+    Paused,
+    /// Stopped by the decision or the end of the case.
+    Stopped,
+}
+
+impl ClockState {
+    /// The code in the database and filters.
+    pub fn code(self) -> &'static str {
+        match self {
+            ClockState::Running => "running",
+            ClockState::Paused => "paused",
+            ClockState::Stopped => "stopped",
+        }
+    }
+}
+
+/// What follows from a clock as of a day: kept beside the clock by the store, so that lists
+/// filter and sort by it and the supervision worker looks only at the cases whose alarm is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockSummary {
+    /// Running, paused or stopped.
+    pub state: ClockState,
+    /// The promised due date ([`CaseClock::due_date`]).
+    pub due_date: Date,
+    /// The legal due date, if the law sets a limit.
+    pub legal_due_date: Option<Date>,
+    /// Working days of the statutory extension, 0 if none.
+    pub extended_days: u32,
+    /// The highest warning raised.
+    pub warning: WarningLevel,
+    /// The day the warning level next rises above `warning`, if it can ([`CaseClock::next_alarm`]).
+    pub next_alarm: Option<Date>,
+}
+
 /// The time limit of one accepted case. Stored with the case as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -359,6 +399,26 @@ impl CaseClock {
             day = day.tomorrow().map_err(|_| CalendarError::NotPublished { year: day.year() })?;
             assert!(day <= due.tomorrow().unwrap_or(due), "the day after the due date is overdue");
         }
+    }
+
+    /// The clock's [`ClockSummary`] as of `today`, `warning` being the highest level raised.
+    pub fn summary(&self, calendar: &Calendar, warning: WarningLevel, today: Date) -> Result<ClockSummary, CalendarError> {
+        let next_alarm = self.next_alarm(calendar, warning, today)?;
+        let state = if self.stopped_on.is_some() {
+            ClockState::Stopped
+        } else if self.open_pause().is_some() {
+            ClockState::Paused
+        } else {
+            ClockState::Running
+        };
+        Ok(ClockSummary {
+            state,
+            due_date: self.due_date(calendar, today)?,
+            legal_due_date: self.legal_due_date(calendar, today)?,
+            extended_days: self.extension.as_ref().map_or(0, |e| e.days),
+            warning,
+            next_alarm,
+        })
     }
 
     /// Pauses the clock on `today`.
@@ -732,6 +792,38 @@ mod tests {
         let e = c.explain(&cal, date(2024, 6, 12)).unwrap();
         // 6, 7, 11, 12 June are working days inside the pause (10 June is 端午节).
         assert_eq!(e.pauses[0].working_days, 4);
+    }
+
+    #[test]
+    fn the_summary_follows_the_clock() {
+        let cal = cal();
+        let mut c = clock(at(date(2024, 6, 3), 10, 0), 5, 20);
+        let day = date(2024, 6, 4);
+        let s = c.summary(&cal, WarningLevel::None, day).unwrap();
+        assert_eq!(
+            s,
+            ClockSummary {
+                state: ClockState::Running,
+                due_date: date(2024, 6, 11),
+                legal_due_date: c.legal_due_date(&cal, day).unwrap(),
+                extended_days: 0,
+                warning: WarningLevel::None,
+                next_alarm: c.next_alarm(&cal, WarningLevel::None, day).unwrap(),
+            }
+        );
+        assert!(s.next_alarm.is_some() && s.legal_due_date.is_some());
+        c.extend(&cal, 3, "情况复杂", day).unwrap();
+        let s = c.summary(&cal, WarningLevel::Yellow, day).unwrap();
+        assert_eq!((s.extended_days, s.warning, s.due_date), (3, WarningLevel::Yellow, date(2024, 6, 14)));
+        c.pause(PauseKind::ExpertReview, "专家评审", day).unwrap();
+        let s = c.summary(&cal, WarningLevel::None, day).unwrap();
+        assert_eq!((s.state, s.next_alarm), (ClockState::Paused, None), "a paused clock raises nothing");
+        c.resume(date(2024, 6, 5)).unwrap();
+        c.stop(date(2024, 6, 6));
+        let s = c.summary(&cal, WarningLevel::None, date(2024, 6, 7)).unwrap();
+        assert_eq!((s.state, s.next_alarm, s.state.code()), (ClockState::Stopped, None, "stopped"));
+        let c = clock(at(date(2024, 6, 3), 10, 0), 0, 0);
+        assert_eq!(c.summary(&cal, WarningLevel::None, day).unwrap().legal_due_date, None, "no legal limit");
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! What each command does to a case, decided on a snapshot of the case file. The store loads
 //! the snapshot, calls [`execute`], and writes the returned [`Change`] in one transaction: the
-//! new state, one event per transition, tasks opened and closed.
+//! new state, one event per transition, tasks and inspections opened, completed and cancelled,
+//! materials attached and verified.
 
-use super::clock::{CaseClock, ClockError, PauseKind, WarningLevel};
-use super::{Action, CaseState, DeliveryMethod, InspectionKind, Outcome, TransitionError, missing_requirements, review_steps};
+use super::clock::{CaseClock, ClockError, PauseKind};
+use super::{
+    Action, CaseFile, CaseState, Change, Decision, Delivery, DeliveryMethod, DoneInspection, DoneTask, EventDraft, InspectionKind,
+    NewInspection, NewTask, Outcome, Refusal, TransitionError, missing_requirements, review_steps,
+};
 use crate::calendar::{Calendar, WorkingDays};
-use crate::catalogue::{HandlingMode, HandlingType, ItemSpec};
+use crate::catalogue::{HandlingMode, HandlingType};
 use crate::role::Role;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -70,50 +74,6 @@ pub enum Opinion {
     Approve,
     /// 不同意.
     Reject,
-}
-
-/// An open task of the case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenTask {
-    /// Identifier.
-    pub id: i64,
-    /// Kind.
-    pub kind: TaskKind,
-    /// Name (the step's name, or 联审意见).
-    pub name: String,
-    /// Department that holds it.
-    pub department: String,
-    /// Position among the item's steps (1-based) for step tasks.
-    pub seq: u32,
-}
-
-/// What a command needs to know about the case.
-#[derive(Debug, Clone)]
-pub struct CaseFile {
-    /// Current state.
-    pub state: CaseState,
-    /// The item version the case runs under.
-    pub item: ItemSpec,
-    /// Requirement names that have a material.
-    pub provided: Vec<String>,
-    /// Materials accepted as missing.
-    pub deficiencies: Vec<Deficiency>,
-    /// Correction notices issued so far.
-    pub correction_rounds: u32,
-    /// Open tasks.
-    pub open_tasks: Vec<OpenTask>,
-    /// Opinion tasks opened so far (open or done).
-    pub opinion_tasks_opened: u32,
-    /// The open inspection, if any.
-    pub open_inspection: Option<i64>,
-    /// Inspections completed so far.
-    pub inspections_done: u32,
-    /// Whether the applicant signed the written commitment (告知承诺).
-    pub commitment_signed: bool,
-    /// The time limit, once accepted.
-    pub clock: Option<CaseClock>,
-    /// The highest warning raised so far.
-    pub warning: WarningLevel,
 }
 
 /// A material attached to a requirement.
@@ -251,6 +211,14 @@ pub enum Command {
     RaiseWarning,
 }
 
+impl Command {
+    /// Whether the command is the bureau leader's under delegated authority (授权): the store then
+    /// tells [`execute`] whether the actor holds it ([`Context::may_decide`]).
+    pub fn needs_authority(&self) -> bool {
+        matches!(self, Command::Decide { .. } | Command::Forward { .. } | Command::Extend { .. })
+    }
+}
+
 /// Who acts, when, and the facts from outside the case.
 pub struct Context<'a> {
     /// The role the user acts in.
@@ -265,74 +233,6 @@ pub struct Context<'a> {
     pub may_decide: bool,
     /// The user's department, for opinion tasks.
     pub department: Option<&'a str>,
-}
-
-/// One event to append to the case log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventDraft {
-    /// What happened.
-    pub action: Action,
-    /// State before.
-    pub from: CaseState,
-    /// State after.
-    pub to: CaseState,
-    /// Why, in the actor's words.
-    pub reason: String,
-    /// Details as JSON.
-    pub detail: serde_json::Value,
-}
-
-/// A task to open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewTask {
-    /// Kind.
-    pub kind: TaskKind,
-    /// Name.
-    pub name: String,
-    /// Department that holds it.
-    pub department: String,
-    /// Position among the item's steps (step tasks), else 0.
-    pub seq: u32,
-}
-
-/// Everything a command changes; written by the store in one transaction.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Change {
-    /// Events, in order; the last one's `to` is the new state.
-    pub events: Vec<EventDraft>,
-    /// Tasks to open.
-    pub new_tasks: Vec<NewTask>,
-    /// Task to close: (id, opinion, comment).
-    pub done_task: Option<(i64, Opinion, String)>,
-    /// Inspection to open: (kind, departments, note).
-    pub new_inspection: Option<(InspectionKind, Vec<String>, String)>,
-    /// Inspection to close: (id, findings, passed, photos).
-    pub done_inspection: Option<(i64, String, bool, Vec<i64>)>,
-    /// New list of deficiencies, when it changes.
-    pub deficiencies: Option<Vec<Deficiency>>,
-    /// The corrections of a new notice.
-    pub corrections: Option<Vec<Correction>>,
-    /// Materials to attach.
-    pub attach: Vec<Attachment>,
-    /// Set when the case is accepted: the promised due date.
-    pub due_date: Option<Date>,
-    /// Set when decided: outcome, reason, legal basis.
-    pub decision: Option<(Outcome, String, String)>,
-    /// Set when refused: reason, legal basis.
-    pub refusal: Option<(String, String)>,
-    /// Set when delivered: method, courier, tracking number.
-    pub delivery: Option<(DeliveryMethod, String, String)>,
-    /// The clock after the change, when it changes.
-    pub clock: Option<CaseClock>,
-    /// A warning level raised.
-    pub warning: Option<WarningLevel>,
-}
-
-impl Change {
-    /// The state after the change, or `None` when no event changes it.
-    pub fn state(&self) -> Option<CaseState> {
-        self.events.last().map(|e| e.to)
-    }
 }
 
 /// Why a command is refused.
@@ -408,7 +308,7 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
             require_text("reason", reason, "不予受理的理由")?;
             require_text("legal_basis", legal_basis, "法律依据")?;
             b.go(Action::Refuse, reason, serde_json::json!({"legal_basis": legal_basis}))?;
-            b.change.refusal = Some((reason.trim().into(), legal_basis.trim().into()));
+            b.change.refusal = Some(Refusal { reason: reason.trim().into(), basis: legal_basis.trim().into() });
         }
         Command::Withdraw { reason } => {
             require_role(ctx, &[Role::Applicant, Role::Clerk])?;
@@ -428,7 +328,8 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
                 findings,
                 serde_json::json!({"inspection": inspection_id, "passed": passed, "photos": photos}),
             )?;
-            b.change.done_inspection = Some((*inspection_id, findings.trim().into(), *passed, photos.clone()));
+            b.change.inspection_done =
+                Some(DoneInspection { id: *inspection_id, findings: findings.trim().into(), passed: *passed, photos: photos.clone() });
             if let Some(mut clock) = file.clock.clone().filter(|c| c.open_pause().is_some_and(|p| p.kind == PauseKind::Inspection)) {
                 let ended = clock.resume(ctx.today)?;
                 b.go(Action::ResumeClock, "委托核查完成，恢复计时", serde_json::json!({"kind": ended.kind, "paused_from": ended.from}))?;
@@ -450,7 +351,7 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
             require_text("reference", reference, "上级机关回复文号")?;
             let action = if *outcome == Outcome::Approved { Action::ReplyApproved } else { Action::ReplyDenied };
             b.go(action, reason, serde_json::json!({"reference": reference}))?;
-            b.change.decision = Some((*outcome, reason.trim().into(), reference.trim().into()));
+            b.change.decision = Some(Decision { outcome: *outcome, reason: reason.trim().into(), basis: reference.trim().into() });
         }
         Command::Deliver { method, courier, tracking_number } => {
             require_role(ctx, &[Role::Clerk])?;
@@ -461,7 +362,8 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
             }
             let detail = serde_json::json!({"method": method, "courier": courier, "tracking_number": tracking_number});
             b.go(action, method.label_zh(), detail)?;
-            b.change.delivery = Some((*method, courier.trim().into(), tracking_number.trim().into()));
+            b.change.delivery =
+                Some(Delivery { method: *method, courier: courier.trim().into(), tracking_number: tracking_number.trim().into() });
         }
         Command::ConfirmReceipt => {
             require_role(ctx, &[Role::Clerk])?;
@@ -525,7 +427,21 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
         clock.stop(ctx.today);
         b.change.clock = Some(clock);
     }
+    if b.change.state().is_some_and(CaseState::is_final) {
+        close(file, &mut b.change);
+    }
     Ok(b.change)
+}
+
+/// A refused, withdrawn or closed case leaves nothing open but its later checks (事后核查,
+/// which run after the decision): every other open task and the open inspection are
+/// cancelled, except what the command itself completes.
+fn close(file: &CaseFile, change: &mut Change) {
+    let done_task = change.task_done.as_ref().map(|t| t.id);
+    let done_inspection = change.inspection_done.as_ref().map(|i| i.id);
+    change.tasks_cancelled =
+        file.open_tasks.iter().filter(|t| t.kind != TaskKind::PostCheck && Some(t.id) != done_task).map(|t| t.id).collect();
+    change.inspections_cancelled = file.open_inspection.filter(|id| Some(*id) != done_inspection).into_iter().collect();
 }
 
 /// The clock of an accepted, undecided case, for the clock commands.
@@ -537,7 +453,7 @@ fn running_clock(file: &CaseFile, action: Action) -> Result<CaseClock, CaseError
     }
 }
 
-fn calendar_gap(e: crate::calendar::CalendarError) -> CaseError {
+pub(super) fn calendar_gap(e: crate::calendar::CalendarError) -> CaseError {
     CaseError::NotReady(
         format!("工作日历尚未覆盖该日期，请联系系统管理员维护节假日安排（{e}）"),
         format!("the calendar does not cover the date: {e}"),
@@ -554,7 +470,7 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
     if !file.item.takes_applications() {
         return Err(invalid("item", "该事项已取消，不能受理", "the item is cancelled"));
     }
-    let provided: Vec<&str> = file.provided.iter().map(String::as_str).collect();
+    let provided: Vec<&str> = file.provided().collect();
     let absent = missing_requirements(&file.item, &provided);
     let promised = if file.item.mode == HandlingMode::Immediate { 0 } else { file.item.promised_limit_days };
     let now = ctx.today.to_datetime(ctx.time);
@@ -624,6 +540,8 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
     }
     b.change.due_date = Some(due_date);
     b.change.clock = Some(clock);
+    // The clerk checked the materials at the window: they are verified from now on.
+    b.change.materials_verified = verified(file);
     match file.item.handling_type {
         HandlingType::Filing => b.go(Action::Register, "备案事项受理即予备案", serde_json::json!({}))?,
         HandlingType::Commitment if b.state == CaseState::Accepted => {
@@ -631,7 +549,7 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
                 return Err(invalid("form.commitment", "告知承诺事项须申请人签署书面承诺", "the applicant has not signed the commitment"));
             }
             b.go(Action::ApproveOnCommitment, "申请人已书面承诺符合条件", serde_json::json!({}))?;
-            b.change.new_tasks.push(NewTask {
+            b.change.tasks_opened.push(NewTask {
                 kind: TaskKind::PostCheck,
                 name: "告知承诺事后核查".into(),
                 department: file.item.department.clone(),
@@ -641,7 +559,7 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
         _ => {
             b.go(Action::StartReview, "", serde_json::json!({}))?;
             let first = review_steps(&file.item).into_iter().next().expect("at least one review step");
-            b.change.new_tasks.push(NewTask {
+            b.change.tasks_opened.push(NewTask {
                 kind: TaskKind::Step,
                 name: first,
                 department: file.item.handling_department.clone(),
@@ -650,6 +568,14 @@ fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, mi
         }
     }
     Ok(())
+}
+
+/// The stored materials given, each once, in id order.
+fn verified(file: &CaseFile) -> Vec<i64> {
+    let mut ids: Vec<i64> = file.materials.iter().map(|m| m.material_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn request_correction(
@@ -708,7 +634,7 @@ fn resubmit(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, materials: &[At
             b.change.clock = Some(clock);
         }
     }
-    b.change.attach = materials.to_vec();
+    b.change.materials_attached = materials.to_vec();
     Ok(())
 }
 
@@ -745,14 +671,14 @@ fn complete_task(
             "an inspection step needs a completed inspection or the findings in the comment",
         ));
     }
-    b.change.done_task = Some((task_id, opinion, comment.trim().into()));
+    b.change.task_done = Some(DoneTask { id: task_id, opinion, comment: comment.trim().into() });
     let detail = serde_json::json!({"task": task_id, "name": task.name, "department": task.department, "opinion": opinion});
     b.go(Action::CompleteTask, comment, detail)?;
     let steps = review_steps(&file.item);
     match task.kind {
         TaskKind::Step if (task.seq as usize) < steps.len() && opinion == Opinion::Approve => {
             let next = steps[task.seq as usize].clone();
-            b.change.new_tasks.push(NewTask {
+            b.change.tasks_opened.push(NewTask {
                 kind: TaskKind::Step,
                 name: next,
                 department: file.item.handling_department.clone(),
@@ -762,7 +688,7 @@ fn complete_task(
         TaskKind::Step if !file.item.joint_departments.is_empty() && file.opinion_tasks_opened == 0 => {
             b.go(Action::RequestOpinions, "", serde_json::json!({"departments": file.item.joint_departments}))?;
             for d in &file.item.joint_departments {
-                b.change.new_tasks.push(NewTask { kind: TaskKind::Opinion, name: "联审意见".into(), department: d.clone(), seq: 0 });
+                b.change.tasks_opened.push(NewTask { kind: TaskKind::Opinion, name: "联审意见".into(), department: d.clone(), seq: 0 });
             }
         }
         TaskKind::Opinion => {
@@ -801,7 +727,7 @@ fn order_inspection(
         _ => {}
     }
     b.go(Action::OrderInspection, note, serde_json::json!({"kind": kind, "departments": departments}))?;
-    b.change.new_inspection = Some((kind, departments.to_vec(), note.trim().into()));
+    b.change.inspection_ordered = Some(NewInspection { kind, departments: departments.to_vec(), note: note.trim().into() });
     // An inspection commissioned out is a statutory excluded period (特别程序): the clock stops.
     if let Some(mut clock) = file.clock.clone().filter(|c| kind == InspectionKind::Commissioned && c.is_running()) {
         let reason = format!("委托{}现场核查", departments.join("、"));
@@ -853,64 +779,211 @@ fn decide(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, outcome: Outcome,
         }
     };
     b.go(action, reason, serde_json::json!({"legal_basis": legal_basis}))?;
-    b.change.decision = Some((outcome, reason.trim().into(), legal_basis.trim().into()));
+    b.change.decision = Some(Decision { outcome, reason: reason.trim().into(), basis: legal_basis.trim().into() });
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::{Material, Step};
+    use crate::case::OpenTask;
+    use crate::case::clock::WarningLevel;
+    use crate::testing::{accepted_file as accepted, case_file as file, context as ctx};
 
     fn calendar() -> Calendar {
         Calendar::china()
     }
 
-    fn item() -> ItemSpec {
-        let mut item = crate::catalogue::tests::sample();
-        item.steps = ["受理", "审查", "核准", "决定", "送达"].map(|n| Step { name: n.into(), actor: String::new(), days: 1 }).to_vec();
-        item.materials.push(Material {
-            name: "营业执照".into(),
-            required: true,
-            originals: 0,
-            copies: 1,
-            kind: "business_licence".into(),
-            note: String::new(),
-        });
-        item
-    }
-
-    fn file(state: CaseState) -> CaseFile {
-        CaseFile {
-            state,
-            item: item(),
-            provided: vec!["食品经营许可申请书".into(), "营业执照".into()],
-            deficiencies: vec![],
-            correction_rounds: 0,
-            open_tasks: vec![],
-            opinion_tasks_opened: 0,
-            open_inspection: None,
-            inspections_done: 0,
-            commitment_signed: false,
-            clock: None,
-            warning: WarningLevel::None,
-        }
-    }
-
-    fn ctx(role: Role, calendar: &Calendar) -> Context<'_> {
-        // Friday 2024-09-27: the National Day holiday starts on the next Tuesday.
-        Context {
-            role,
-            today: jiff::civil::date(2024, 9, 27),
-            time: jiff::civil::time(10, 0, 0, 0),
-            calendar,
-            may_decide: true,
-            department: None,
-        }
-    }
-
     fn states(change: &Change) -> Vec<CaseState> {
         change.events.iter().map(|e| e.to).collect()
+    }
+
+    /// What a write must do beyond events: the tasks and inspections it completes and cancels
+    /// and the materials it verifies, decided here for every backend.
+    #[test]
+    fn what_a_write_completes_cancels_and_verifies() {
+        let cal = calendar();
+        let task = |id, kind| OpenTask { id, kind, name: format!("任务{id}"), department: "spj".into(), seq: 1 };
+        let with = |state, tasks: Vec<OpenTask>, inspection: Option<i64>| CaseFile {
+            open_tasks: tasks,
+            open_inspection: inspection,
+            ..file(state)
+        };
+        let mut owing = file(CaseState::Submitted);
+        owing.materials.retain(|m| m.requirement != "营业执照");
+        let mut shared = file(CaseState::Submitted);
+        shared.materials[1].material_id = 1;
+        let deliver = Command::Deliver { method: DeliveryMethod::Window, courier: String::new(), tracking_number: String::new() };
+        let complete = |id| Command::CompleteTask { task_id: id, opinion: Opinion::Approve, comment: "已核查".into() };
+        // (what, file, role, command, task done, tasks cancelled, inspections cancelled, materials verified)
+        type Row = (&'static str, CaseFile, Role, Command, Option<i64>, Vec<i64>, Vec<i64>, Vec<i64>);
+        let table: Vec<Row> = vec![
+            (
+                "acceptance verifies the materials given",
+                file(CaseState::Submitted),
+                Role::Clerk,
+                Command::Accept { comment: String::new() },
+                None,
+                vec![],
+                vec![],
+                vec![1, 2],
+            ),
+            (
+                "acceptance with a deficiency verifies what was given",
+                owing,
+                Role::Clerk,
+                Command::AcceptWithDeficiency { missing: vec![("营业执照".into(), 3)] },
+                None,
+                vec![],
+                vec![],
+                vec![1],
+            ),
+            (
+                "a material given for two requirements is verified once",
+                shared,
+                Role::Clerk,
+                Command::Accept { comment: String::new() },
+                None,
+                vec![],
+                vec![],
+                vec![1],
+            ),
+            (
+                "closing keeps the post-check",
+                with(CaseState::Approved, vec![task(4, TaskKind::Step), task(5, TaskKind::PostCheck)], None),
+                Role::Clerk,
+                deliver.clone(),
+                None,
+                vec![4],
+                vec![],
+                vec![],
+            ),
+            (
+                "closing cancels an open inspection",
+                with(CaseState::Inspecting, vec![task(3, TaskKind::Opinion)], Some(7)),
+                Role::Applicant,
+                Command::Withdraw { reason: "不再经营".into() },
+                None,
+                vec![3],
+                vec![7],
+                vec![],
+            ),
+            (
+                "a refusal with nothing open cancels nothing",
+                file(CaseState::Submitted),
+                Role::Clerk,
+                Command::Refuse {
+                    reason: "不属于本机关职权范围".into(), legal_basis: "《行政许可法》第三十二条".into()
+                },
+                None,
+                vec![],
+                vec![],
+                vec![],
+            ),
+            (
+                "a completed task is not also cancelled",
+                with(CaseState::Closed, vec![task(4, TaskKind::Step), task(5, TaskKind::PostCheck)], None),
+                Role::Reviewer,
+                complete(4),
+                Some(4),
+                vec![],
+                vec![],
+                vec![],
+            ),
+            (
+                "the later check of a closed case is completed, not cancelled",
+                with(CaseState::Closed, vec![task(5, TaskKind::PostCheck)], None),
+                Role::Supervisor,
+                complete(5),
+                Some(5),
+                vec![],
+                vec![],
+                vec![],
+            ),
+            (
+                "an open case cancels nothing",
+                with(CaseState::InReview, vec![task(4, TaskKind::Step)], None),
+                Role::Reviewer,
+                Command::OrderInspection { kind: InspectionKind::Independent, departments: vec![], note: "核查场所".into() },
+                None,
+                vec![],
+                vec![],
+                vec![],
+            ),
+        ];
+        for (what, f, role, command, done, tasks, inspections, verified) in table {
+            let c = execute(&f, &command, &ctx(role, &cal)).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+            assert_eq!(c.task_done.map(|t| t.id), done, "{what}: task done");
+            assert_eq!(c.tasks_cancelled, tasks, "{what}: tasks cancelled");
+            assert_eq!(c.inspections_cancelled, inspections, "{what}: inspections cancelled");
+            assert_eq!(c.materials_verified, verified, "{what}: materials verified");
+        }
+    }
+
+    #[test]
+    fn closing_cancels_open_work_but_not_later_checks_or_what_it_completes() {
+        let task = |id, kind| OpenTask { id, kind, name: format!("任务{id}"), department: "spj".into(), seq: 1 };
+        let cancelled = |f: &CaseFile, done_task: Option<i64>, done_inspection: Option<i64>| {
+            let mut change = Change {
+                task_done: done_task.map(|id| DoneTask { id, opinion: Opinion::Approve, comment: String::new() }),
+                inspection_done: done_inspection.map(|id| DoneInspection { id, findings: "一致".into(), passed: true, photos: vec![] }),
+                ..Change::default()
+            };
+            close(f, &mut change);
+            (change.tasks_cancelled, change.inspections_cancelled)
+        };
+        let checks_only = CaseFile { open_tasks: vec![task(5, TaskKind::PostCheck)], ..file(CaseState::Approved) };
+        assert_eq!(cancelled(&checks_only, None, None), (vec![], vec![]));
+        let step = CaseFile { open_tasks: vec![task(4, TaskKind::Step), task(5, TaskKind::PostCheck)], ..file(CaseState::InReview) };
+        assert_eq!(cancelled(&step, None, None), (vec![4], vec![]));
+        assert_eq!(cancelled(&step, Some(4), None), (vec![], vec![]), "the task the command completes");
+        let inspecting = CaseFile { open_inspection: Some(2), ..file(CaseState::Inspecting) };
+        assert_eq!(cancelled(&inspecting, None, None), (vec![], vec![2]));
+        assert_eq!(cancelled(&inspecting, None, Some(2)), (vec![], vec![]), "the inspection the command completes");
+    }
+
+    #[test]
+    fn completed_work_is_named_in_full() {
+        let cal = calendar();
+        let mut f = file(CaseState::Inspecting);
+        f.open_inspection = Some(7);
+        let done =
+            Command::CompleteInspection { inspection_id: 7, findings: " 场所符合要求 ".into(), passed: true, photos: vec![3, 4] };
+        let c = execute(&f, &done, &ctx(Role::Reviewer, &cal)).unwrap();
+        assert_eq!(c.inspection_done, Some(DoneInspection { id: 7, findings: "场所符合要求".into(), passed: true, photos: vec![3, 4] }));
+        let f = file(CaseState::InReview);
+        let order =
+            Command::OrderInspection {
+                kind: InspectionKind::Joint, departments: vec!["scjgj".into()], note: " 核查经营场所 ".into()
+            };
+        let c = execute(&f, &order, &ctx(Role::Reviewer, &cal)).unwrap();
+        assert_eq!(
+            c.inspection_ordered,
+            Some(NewInspection { kind: InspectionKind::Joint, departments: vec!["scjgj".into()], note: "核查经营场所".into() })
+        );
+        let deny = Command::Decide { outcome: Outcome::Denied, reason: " 不符合条件 ".into(), legal_basis: "某条".into() };
+        let c = execute(&f, &deny, &ctx(Role::Leader, &cal)).unwrap();
+        assert_eq!(c.decision, Some(Decision { outcome: Outcome::Denied, reason: "不符合条件".into(), basis: "某条".into() }));
+        let refuse = Command::Refuse { reason: "材料不属实".into(), legal_basis: " 第三十二条 ".into() };
+        let c = execute(&file(CaseState::Submitted), &refuse, &ctx(Role::Clerk, &cal)).unwrap();
+        assert_eq!(c.refusal, Some(Refusal { reason: "材料不属实".into(), basis: "第三十二条".into() }));
+        let express =
+            Command::Deliver { method: DeliveryMethod::Express, courier: "EMS".into(), tracking_number: " 1190000000001 ".into() };
+        let c = execute(&file(CaseState::Approved), &express, &ctx(Role::Clerk, &cal)).unwrap();
+        assert_eq!(
+            c.delivery,
+            Some(Delivery { method: DeliveryMethod::Express, courier: "EMS".into(), tracking_number: "1190000000001".into() })
+        );
+        let mut g = file(CaseState::InReview);
+        g.open_tasks = vec![OpenTask { id: 5, kind: TaskKind::Step, name: "审查".into(), department: "spj".into(), seq: 1 }];
+        let c = execute(
+            &g,
+            &Command::CompleteTask { task_id: 5, opinion: Opinion::Reject, comment: " 材料不全 ".into() },
+            &ctx(Role::Reviewer, &cal),
+        )
+        .unwrap();
+        assert_eq!(c.task_done, Some(DoneTask { id: 5, opinion: Opinion::Reject, comment: "材料不全".into() }));
+        assert!(c.tasks_opened.is_empty(), "a rejected step opens no next step");
     }
 
     #[test]
@@ -918,7 +991,7 @@ mod tests {
         let cal = calendar();
         let c = execute(&file(CaseState::Submitted), &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::Accepted, CaseState::InReview]);
-        assert_eq!(c.new_tasks, vec![NewTask { kind: TaskKind::Step, name: "审查".into(), department: "spj".into(), seq: 1 }]);
+        assert_eq!(c.tasks_opened, vec![NewTask { kind: TaskKind::Step, name: "审查".into(), department: "spj".into(), seq: 1 }]);
         // Five working days from Friday 27 September 2024 skip the weekend, and the National Day
         // holiday (1–7 October) but count Sunday 29 September (adjusted working day): 29, 30
         // September, then 8, 9, 10 October.
@@ -932,7 +1005,7 @@ mod tests {
             execute(&file(CaseState::Submitted), &Command::Accept { comment: String::new() }, &ctx(Role::Reviewer, &cal)).unwrap_err();
         assert_eq!(err, CaseError::Role(Role::Reviewer));
         let mut f = file(CaseState::Submitted);
-        f.provided.pop();
+        f.materials.pop();
         let err = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap_err();
         assert!(matches!(err, CaseError::Invalid("materials", ref zh, _) if zh.contains("营业执照")), "{err:?}");
         let c = execute(&f, &Command::AcceptWithDeficiency { missing: vec![("营业执照".into(), 5)] }, &ctx(Role::Clerk, &cal)).unwrap();
@@ -956,7 +1029,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(&err, CaseError::Invalid("missing", zh, _) if zh.contains("不能容缺受理")), "{err:?}");
         // Nor is a required material passed over by leaving it off the list.
-        g.provided.pop();
+        g.materials.pop();
         let err =
             execute(&g, &Command::AcceptWithDeficiency { missing: vec![("营业执照".into(), 5)] }, &ctx(Role::Clerk, &cal)).unwrap_err();
         assert!(
@@ -972,7 +1045,7 @@ mod tests {
         f.item.handling_type = HandlingType::Filing;
         let c = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::Accepted, CaseState::Approved]);
-        assert!(c.new_tasks.is_empty());
+        assert!(c.tasks_opened.is_empty());
 
         f.item.handling_type = HandlingType::Commitment;
         let err = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap_err();
@@ -980,8 +1053,8 @@ mod tests {
         f.commitment_signed = true;
         let c = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::Accepted, CaseState::Approved]);
-        assert_eq!(c.new_tasks[0].kind, TaskKind::PostCheck);
-        assert_eq!(c.new_tasks[0].department, "scjgj", "the owning department checks later");
+        assert_eq!(c.tasks_opened[0].kind, TaskKind::PostCheck);
+        assert_eq!(c.tasks_opened[0].department, "scjgj", "the owning department checks later");
     }
 
     #[test]
@@ -1019,8 +1092,8 @@ mod tests {
         let done = |id| Command::CompleteTask { task_id: id, opinion: Opinion::Approve, comment: String::new() };
         let c = execute(&f, &done(1), &ctx(Role::Reviewer, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::InReview], "a step is logged but changes no state");
-        assert_eq!(c.new_tasks[0].name, "核准");
-        assert_eq!(c.new_tasks[0].seq, 2);
+        assert_eq!(c.tasks_opened[0].name, "核准");
+        assert_eq!(c.tasks_opened[0].seq, 2);
 
         f.open_tasks = vec![OpenTask { id: 2, kind: TaskKind::Step, name: "核准".into(), department: "spj".into(), seq: 2 }];
         // The leader cannot decide while a step is open.
@@ -1028,7 +1101,7 @@ mod tests {
         assert!(matches!(execute(&f, &decide, &ctx(Role::Leader, &cal)), Err(CaseError::NotReady(_, _))));
         let c = execute(&f, &done(2), &ctx(Role::Reviewer, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::InReview, CaseState::AwaitingOpinions]);
-        assert_eq!(c.new_tasks.len(), 2);
+        assert_eq!(c.tasks_opened.len(), 2);
 
         f.state = CaseState::AwaitingOpinions;
         f.opinion_tasks_opened = 2;
@@ -1145,15 +1218,6 @@ mod tests {
         assert_eq!(execute(&file(CaseState::InReview), &w, &ctx(Role::Reviewer, &cal)), Err(CaseError::Role(Role::Reviewer)));
     }
 
-    /// A case accepted on `ctx`'s day, in review, with its clock.
-    fn accepted(cal: &Calendar) -> CaseFile {
-        let mut f = file(CaseState::Submitted);
-        let change = execute(&f, &Command::Accept { comment: String::new() }, &ctx(Role::Clerk, cal)).unwrap();
-        f.state = change.state().unwrap();
-        f.clock = change.clock;
-        f
-    }
-
     #[test]
     fn acceptance_starts_the_clock_and_a_decision_stops_it() {
         let cal = calendar();
@@ -1229,7 +1293,7 @@ mod tests {
 
         let mut f = file(CaseState::Submitted);
         f.item.deficiency_pauses_clock = true;
-        f.provided.retain(|p| p != "营业执照");
+        f.materials.retain(|m| m.requirement != "营业执照");
         let c = execute(&f, &Command::AcceptWithDeficiency { missing: vec![("营业执照".into(), 3)] }, &ctx(Role::Clerk, &cal)).unwrap();
         let clock = c.clock.unwrap();
         assert_eq!(clock.open_pause().unwrap().kind, PauseKind::Deficiency);

@@ -51,11 +51,16 @@ pub async fn spawn_app_at(backend: Backend, clock: Clock) -> (TestApp, String) {
 /// A second server process on the first one's database (`url`): its own connections and
 /// caches, the same clock.
 pub async fn spawn_second(first: &TestApp, url: &str) -> TestApp {
-    let store = match first.backend {
+    serve(reopen(first.backend, url).await, first.backend, first.state.clock.clone()).await
+}
+
+/// The database at `url` (a SQLite path or a PostgreSQL URL) opened once more, with
+/// connections of its own, the way a second server process opens it.
+pub async fn reopen(backend: Backend, url: &str) -> Store {
+    match backend {
         Backend::Sqlite => Store::open_sqlite(std::path::Path::new(url)).await.unwrap(),
         Backend::Postgres => Store::open_postgres(url).await.unwrap(),
-    };
-    serve(store, first.backend, first.state.clock.clone()).await
+    }
 }
 
 /// A server over `store` on a random loopback port.
