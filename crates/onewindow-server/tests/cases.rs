@@ -234,6 +234,19 @@ onewindow_store::per_backend! {
         assert_eq!(p["errors"]["state"], "refused");
         assert_eq!(p["errors"]["action"], "accept");
         assert!(p["detail"].as_str().unwrap().contains("不予受理"));
+        // The state answers before the input: what is wrong with these bodies no longer matters.
+        for (token, action, body) in [
+            (&a.clerk, "accept-with-deficiency", json!({"missing": []})),
+            (&a.clerk, "request-correction", json!({"corrections": [], "reason": ""})),
+            (&a.clerk, "refuse", json!({})),
+            (&a.leader, "decide", json!({})),
+            (&a.clerk, "deliver", json!({})),
+        ] {
+            let p = assert_problem(act(&app, token, number, action, body).await, 409, "conflict").await;
+            assert_eq!(p["errors"]["state"], "refused", "{action}: {p}");
+        }
+        // And who may comes before both: a reviewer refusing is forbidden, not in conflict.
+        assert_problem(act(&app, &a.reviewer, number, "refuse", json!({})).await, 403, "forbidden").await;
         let c = case(&app, &a.clerk, number).await;
         assert!(c["documents"].as_array().unwrap().contains(&json!("refusal-decision")));
     }

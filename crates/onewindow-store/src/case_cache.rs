@@ -18,6 +18,9 @@
 //!
 //! Tasks' cases and kinds never change once a task exists, so [`TaskOwners`] can answer "which
 //! case is task 42 of" without a read for every task this process opened or looked up.
+//!
+//! Both earn their place by measurement (docs/performance.md): `ONEWINDOW_CASE_FILE_GUESS=off`
+//! and `ONEWINDOW_TASK_OWNERS=off` turn them off, to measure them again.
 
 use crate::cases::CaseRecord;
 use onewindow_core::case::{Change, TaskKind};
@@ -160,13 +163,13 @@ mod tests {
                 address: text(),
             },
             applicant_user_id: None,
-            channel: "window".into(),
+            channel: onewindow_core::case::Channel::Window,
             agent: text(),
             service_point_id: None,
             first_clerk: text(),
             form: serde_json::json!({}),
             state,
-            submitted_at: text(),
+            submitted_at: jiff::Timestamp::UNIX_EPOCH,
             accepted_at: None,
             accepted_by: text(),
             due_date: None,
@@ -178,7 +181,7 @@ mod tests {
             decided_by: text(),
             refusal_reason: text(),
             refusal_basis: text(),
-            delivery_method: text(),
+            delivery_method: None,
             courier: text(),
             tracking_number: text(),
             deficiencies: Vec::new(),

@@ -12,6 +12,8 @@
 //! (`case::may_attach`).
 
 use crate::{Actor, Db, Result, Store, StoreError, time};
+use jiff::Timestamp;
+use jiff::civil::Date;
 use onewindow_core::calendar::Calendar;
 use onewindow_core::case::clock::{CaseClock, ClockSummary, WarningLevel};
 use onewindow_core::case::{
@@ -157,7 +159,7 @@ pub struct CaseRecord {
     /// Applicant account.
     pub applicant_user_id: Option<i64>,
     /// Channel.
-    pub channel: String,
+    pub channel: Channel,
     /// Agent.
     pub agent: String,
     /// Service point.
@@ -168,20 +170,20 @@ pub struct CaseRecord {
     pub form: serde_json::Value,
     /// State.
     pub state: CaseState,
-    /// Submitted (RFC 3339).
-    pub submitted_at: String,
-    /// Accepted (RFC 3339).
-    pub accepted_at: Option<String>,
+    /// Submitted.
+    pub submitted_at: Timestamp,
+    /// Accepted.
+    pub accepted_at: Option<Timestamp>,
     /// Who accepted.
     pub accepted_by: String,
     /// Promised due date.
-    pub due_date: Option<String>,
-    /// Decided (RFC 3339).
-    pub decided_at: Option<String>,
-    /// Closed (RFC 3339).
-    pub closed_at: Option<String>,
-    /// `approved` / `denied`.
-    pub outcome: Option<String>,
+    pub due_date: Option<Date>,
+    /// Decided.
+    pub decided_at: Option<Timestamp>,
+    /// Closed.
+    pub closed_at: Option<Timestamp>,
+    /// The decision, once made.
+    pub outcome: Option<onewindow_core::case::Outcome>,
     /// Decision reasons.
     pub decision_reason: String,
     /// Decision legal basis.
@@ -192,8 +194,8 @@ pub struct CaseRecord {
     pub refusal_reason: String,
     /// Refusal legal basis.
     pub refusal_basis: String,
-    /// Delivery method.
-    pub delivery_method: String,
+    /// Delivery method, once delivered.
+    pub delivery_method: Option<onewindow_core::case::DeliveryMethod>,
     /// Courier.
     pub courier: String,
     /// Tracking number.
@@ -213,11 +215,11 @@ pub struct CaseRecord {
     /// The time limit, once accepted.
     pub clock: Option<CaseClock>,
     /// Legal due date.
-    pub legal_due_date: Option<String>,
+    pub legal_due_date: Option<Date>,
     /// The highest warning raised.
     pub warning_level: WarningLevel,
-    /// When the supervision worker next looks at the case (RFC 3339), if ever.
-    pub next_alarm_at: Option<String>,
+    /// When the supervision worker next looks at the case, if ever.
+    pub next_alarm_at: Option<Timestamp>,
 }
 
 /// An event of a case's log.
@@ -376,11 +378,11 @@ pub struct CaseSummary {
     /// State.
     pub state: CaseState,
     /// Channel.
-    pub channel: String,
-    /// Submitted (RFC 3339).
-    pub submitted_at: String,
+    pub channel: Channel,
+    /// Submitted.
+    pub submitted_at: Timestamp,
     /// Due date.
-    pub due_date: Option<String>,
+    pub due_date: Option<Date>,
     /// The time limit (for remaining days in lists).
     #[serde(skip)]
     pub clock: Option<CaseClock>,
@@ -457,8 +459,13 @@ pub(crate) fn json_rows<T: serde::de::DeserializeOwned>(text: &str, number: &str
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("case {number}"), format!("{what}: {e}")))
 }
 
-pub(crate) fn opt_time(us: Option<i64>) -> Option<String> {
-    us.map(|u| time::from_micros(u).to_string())
+pub(crate) fn opt_time(us: Option<i64>) -> Option<Timestamp> {
+    us.map(time::from_micros)
+}
+
+/// A stored `YYYY-MM-DD` date.
+pub(crate) fn opt_date(text: Option<String>) -> Result<Option<Date>, jiff::Error> {
+    text.filter(|t| !t.is_empty()).map(|t| t.parse::<Date>()).transpose()
 }
 
 pub(crate) const CASE_COLUMNS: &str = "number, query_code, item_code, item_version, item_name, handling_department, applicant_kind, applicant_name, \
@@ -494,25 +501,31 @@ macro_rules! case_from_row {
                 address: r.try_get("applicant_address")?,
             },
             applicant_user_id: r.try_get("applicant_user_id")?,
-            channel: r.try_get("channel")?,
+            channel: onewindow_core::case::Channel::parse(&r.try_get::<String, _>("channel")?).ok_or_else(|| corrupt("channel"))?,
             agent: r.try_get("agent")?,
             service_point_id: r.try_get("service_point_id")?,
             first_clerk: r.try_get("first_clerk")?,
             form: serde_json::from_str(&form).map_err(|_| corrupt("form"))?,
             state: CaseState::parse(&state).ok_or_else(|| corrupt("state"))?,
-            submitted_at: time::from_micros(r.try_get("submitted_at")?).to_string(),
+            submitted_at: time::from_micros(r.try_get("submitted_at")?),
             accepted_at: opt_time(r.try_get("accepted_at")?),
             accepted_by: r.try_get("accepted_by")?,
-            due_date: r.try_get("due_date")?,
+            due_date: crate::cases::opt_date(r.try_get("due_date")?).map_err(|_| corrupt("due_date"))?,
             decided_at: opt_time(r.try_get("decided_at")?),
             closed_at: opt_time(r.try_get("closed_at")?),
-            outcome: r.try_get("outcome")?,
+            outcome: match r.try_get::<Option<String>, _>("outcome")? {
+                Some(o) => Some(onewindow_core::case::Outcome::parse(&o).ok_or_else(|| corrupt("outcome"))?),
+                None => None,
+            },
             decision_reason: r.try_get("decision_reason")?,
             decision_basis: r.try_get("decision_basis")?,
             decided_by: r.try_get("decided_by")?,
             refusal_reason: r.try_get("refusal_reason")?,
             refusal_basis: r.try_get("refusal_basis")?,
-            delivery_method: r.try_get("delivery_method")?,
+            delivery_method: match r.try_get::<String, _>("delivery_method")?.as_str() {
+                "" => None,
+                m => Some(onewindow_core::case::DeliveryMethod::parse(m).ok_or_else(|| corrupt("delivery_method"))?),
+            },
             courier: r.try_get("courier")?,
             tracking_number: r.try_get("tracking_number")?,
             deficiencies: serde_json::from_str(&deficiencies).map_err(|_| corrupt("deficiencies"))?,
@@ -525,7 +538,7 @@ macro_rules! case_from_row {
                 Some(c) => Some(serde_json::from_str(&c).map_err(|_| corrupt("clock"))?),
                 None => None,
             },
-            legal_due_date: r.try_get("legal_due_date")?,
+            legal_due_date: crate::cases::opt_date(r.try_get("legal_due_date")?).map_err(|_| corrupt("legal_due_date"))?,
             warning_level: WarningLevel::parse(&warning).ok_or_else(|| corrupt("warning_level"))?,
             next_alarm_at: opt_time(r.try_get("next_alarm_at")?),
             number,
@@ -671,11 +684,7 @@ impl CaseWrite {
         }
         let state = change.state().unwrap_or(case.state);
         let (outcome, reason, basis) = match &change.decision {
-            Some(d) => (
-                Some(if d.outcome == onewindow_core::case::Outcome::Approved { "approved" } else { "denied" }),
-                d.reason.clone(),
-                d.basis.clone(),
-            ),
+            Some(d) => (Some(d.outcome.code()), d.reason.clone(), d.basis.clone()),
             None => (None, String::new(), String::new()),
         };
         CaseWrite {
@@ -693,10 +702,7 @@ impl CaseWrite {
             basis,
             refusal: (change.refusal.as_ref().map(|r| r.reason.clone()), change.refusal.as_ref().map(|r| r.basis.clone())),
             delivery: (
-                change
-                    .delivery
-                    .as_ref()
-                    .map(|d| serde_json::to_value(d.method).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
+                change.delivery.as_ref().map(|d| d.method.code().to_string()),
                 change.delivery.as_ref().map(|d| d.courier.clone()),
                 change.delivery.as_ref().map(|d| d.tracking_number.clone()),
             ),

@@ -300,8 +300,8 @@ impl Store {
             };
             let mut write = bind_case_update!(sqlx::query(AssertSqlSafe(write_statement(parts))), &case, &w, cx.actor, clock)
                 .bind(alarm_seen)
-                .bind(&case.due_date)
-                .bind(&case.legal_due_date)
+                .bind(case.due_date.map(|d| d.to_string()))
+                .bind(case.legal_due_date.map(|d| d.to_string()))
                 .bind(&cx.actor.role)
                 .bind(i64::from(case.item_version))
                 .bind(w.events.iter().map(|e| e.seq).collect::<Vec<i64>>())

@@ -7,7 +7,7 @@ use crate::cases::{
 };
 use crate::{Actor, Backend, Result, Store, StoreError, time};
 use onewindow_core::case::clock::WarningLevel;
-use onewindow_core::case::{Applicant, ApplicantKind, CaseState, TaskKind};
+use onewindow_core::case::{Applicant, ApplicantKind, CaseState, Channel, TaskKind};
 use sqlx::Row;
 
 /// The first case whose event chain does not verify.
@@ -191,7 +191,7 @@ impl Store {
             number: c.number.clone(),
             item_name: c.item_name.clone(),
             applicant_name: c.applicant.name.clone(),
-            due_date: c.due_date.clone(),
+            due_date: c.due_date.map(|d| d.to_string()),
             clock: c.clock.clone(),
             warning_level: c.warning_level.code().to_string(),
         };
@@ -402,7 +402,10 @@ impl Store {
                     clock,
                     warning_level,
                 )| {
-                    let state = CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(number.clone(), "state".into()))?;
+                    let corrupt = |what: &str| StoreError::Corrupt(number.clone(), what.into());
+                    let state = CaseState::parse(&state).ok_or_else(|| corrupt("state"))?;
+                    let channel = Channel::parse(&channel).ok_or_else(|| corrupt("channel"))?;
+                    let due_date = crate::cases::opt_date(due_date).map_err(|_| corrupt("due_date"))?;
                     Ok(CaseSummary {
                         number,
                         item_name,
@@ -411,7 +414,7 @@ impl Store {
                         applicant_name,
                         state,
                         channel,
-                        submitted_at: time::from_micros(submitted_at).to_string(),
+                        submitted_at: time::from_micros(submitted_at),
                         due_date,
                         clock: clock.and_then(|c| serde_json::from_str(&c).ok()),
                         warning_level,

@@ -3,7 +3,7 @@
 //! sqlx runs each SQLite statement on a worker thread and sends every result row back over a
 //! channel: two or more context switches per statement. The group committer runs dozens of
 //! statements per batch one after the other, so those hops, not SQLite, bounded throughput
-//! (measured: ~40% of CPU in the scheduler, one core idle). Here the committer holds its own
+//! (`docs/performance.md`). Here the committer holds its own
 //! rusqlite connection (the same bundled SQLite library) and runs statements in its thread.
 //!
 //! The functions mirror the part of sqlx's query API that the command macros in `cases.rs`

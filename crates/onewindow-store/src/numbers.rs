@@ -2,8 +2,8 @@
 //!
 //! A number is region + date + the day's sequence. Taking the next one inside each submission's
 //! transaction locks the day's `case_sequence` row until that transaction commits, so every
-//! submission of the day waits for the one before it (measured: submit p50 28 ms, p99 240 ms
-//! with 16 clients). Instead each server process reserves [`BLOCK`] numbers at a time in a
+//! submission of the day waits for the one before it (figures in `docs/performance.md`).
+//! Instead each server process reserves [`BLOCK`] numbers at a time in a
 //! statement of its own, committed at once, and hands them out in order. Numbers stay unique, readable and sorted
 //! by date; within a process they rise with time; a block left unused when a process stops,
 //! or a number taken by a submission whose write then fails or meets a retry with the same

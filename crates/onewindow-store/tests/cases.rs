@@ -273,7 +273,7 @@ onewindow_store::per_backend! {
         let leader = desk.user("leader").1;
         desk.store.grant_authority(leader, Some("spj"), "全部事项", "授权书〔2026〕1号", today(), &actor("sysadmin", Role::Sysadmin)).await.unwrap();
         let decided = desk.run("leader", &case.number, decide()).await.unwrap();
-        assert_eq!((decided.case.state, decided.case.outcome.as_deref()), (CaseState::Approved, Some("approved")));
+        assert_eq!((decided.case.state, decided.case.outcome), (CaseState::Approved, Some(onewindow_core::case::Outcome::Approved)));
         assert_eq!(decided.case.decided_by, "leader");
     }
 
@@ -313,7 +313,7 @@ onewindow_store::per_backend! {
         let given = desk.both_materials().await;
         let case = desk.submit(FOOD, &given, serde_json::json!({})).await;
         let acted = desk.run("clerk", &case.number, accept()).await.unwrap();
-        let due: jiff::civil::Date = acted.case.due_date.as_deref().unwrap().parse().unwrap();
+        let due: jiff::civil::Date = acted.case.due_date.unwrap();
         let first = Command::CompleteTask { task_id: acted.open_tasks[0], opinion: Opinion::Approve, comment: "符合条件".into() };
         desk.run("reviewer", &case.number, first).await.unwrap();
         let after_due = due.tomorrow().unwrap().at(10, 0, 0, 0).to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).unwrap().timestamp();

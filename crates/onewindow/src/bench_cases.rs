@@ -177,6 +177,9 @@ pub(crate) async fn run(
     servers: Servers,
     database_url: Option<String>,
 ) -> anyhow::Result<std::process::ExitCode> {
+    if servers.count > 1 && database_url.is_none() {
+        bail!("--servers {} needs a PostgreSQL database (--database-url): SQLite serves one process", servers.count);
+    }
     let (store, _scratch) = open(&database_url).await?;
     println!("case lifecycle benchmark: {lifecycles} lifecycles, {clients} clients, {} database (durable commits)", store.backend().name());
     let state = AppState::new(store.clone(), Clock::System, Settings::default());

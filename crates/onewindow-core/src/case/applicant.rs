@@ -115,6 +115,14 @@ impl Channel {
         }
     }
 
+    /// Every channel.
+    pub const ALL: [Channel; 4] = [Channel::Online, Channel::Window, Channel::Agent, Channel::Kiosk];
+
+    /// The channel of a code; `None` for an unknown one.
+    pub fn parse(code: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.code() == code)
+    }
+
     /// Code in JSON and the database.
     pub fn code(self) -> &'static str {
         match self {
@@ -144,5 +152,14 @@ mod tests {
         assert_eq!(o.masked_name(), "某某餐饮有限公司");
         assert_eq!(Applicant::parse(ApplicantKind::Person, "", "11010519491231002X", "", ""), Err(ApplicantError::Name));
         assert_eq!(Applicant::parse(ApplicantKind::Person, "李四", "11010519491231002X", "", "").unwrap().masked_name(), "李*");
+    }
+
+    #[test]
+    fn channel_codes_are_their_serde_names() {
+        for c in Channel::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.code());
+            assert_eq!(Channel::parse(c.code()), Some(c));
+        }
+        assert_eq!(Channel::parse("web"), None);
     }
 }

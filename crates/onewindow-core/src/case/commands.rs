@@ -10,7 +10,7 @@ use super::{
 };
 use crate::calendar::{Calendar, WorkingDays};
 use crate::catalogue::{HandlingMode, HandlingType};
-use crate::role::Role;
+use crate::role::{Permission, Role};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +55,15 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
+    /// The permission completing a task of this kind needs.
+    pub fn permission(self) -> Permission {
+        match self {
+            TaskKind::Step => Permission::ExamineStep,
+            TaskKind::Opinion => Permission::GiveOpinion,
+            TaskKind::PostCheck => Permission::CheckAfterApproval,
+        }
+    }
+
     /// The code in JSON and the database.
     pub fn code(self) -> &'static str {
         match self {
@@ -212,6 +221,57 @@ pub enum Command {
 }
 
 impl Command {
+    /// The permission the command needs, from the one table ([`Role::grants`]); a task's
+    /// depends on its kind ([`TaskKind::permission`]), so `file` is asked for it. `None` for
+    /// the platform's own commands (a warning) and for a task the file does not hold open.
+    pub fn permission(&self, file: &CaseFile) -> Option<Permission> {
+        Some(match self {
+            Command::Accept { .. } | Command::AcceptWithDeficiency { .. } | Command::RequestCorrection { .. } | Command::Refuse { .. } => {
+                Permission::AcceptAtWindow
+            }
+            Command::Resubmit { .. } => Permission::SupplyMaterials,
+            Command::Withdraw { .. } => Permission::WithdrawCase,
+            Command::CompleteTask { task_id, .. } => file.open_tasks.iter().find(|t| t.id == *task_id)?.kind.permission(),
+            Command::OrderInspection { .. } => Permission::OrderInspection,
+            Command::CompleteInspection { .. } => Permission::RecordInspection,
+            Command::Decide { .. } | Command::Forward { .. } => Permission::Decide,
+            Command::RecordReply { .. } => Permission::RecordReply,
+            Command::Deliver { .. } | Command::ConfirmReceipt => Permission::DeliverResult,
+            Command::PauseClock { .. } | Command::ResumeClock { .. } => Permission::PauseClock,
+            Command::Extend { .. } => Permission::ExtendTimeLimit,
+            Command::RaiseWarning => return None,
+        })
+    }
+
+    /// The actions the command may begin with, in the order tried: when the case's state
+    /// allows none of them, [`execute`] refuses the command (409) before it looks at the input.
+    pub fn first_actions(&self, state: CaseState) -> &'static [Action] {
+        match self {
+            Command::Accept { .. } => &[Action::Accept],
+            Command::AcceptWithDeficiency { .. } => &[Action::AcceptWithDeficiency],
+            Command::RequestCorrection { .. } => &[Action::RequestCorrection],
+            Command::Resubmit { .. } if state == CaseState::CorrectionRequested => &[Action::Resubmit],
+            Command::Resubmit { .. } => &[Action::SupplyMaterials, Action::Resubmit],
+            Command::Refuse { .. } => &[Action::Refuse],
+            Command::Withdraw { .. } => &[Action::Withdraw],
+            Command::CompleteTask { .. } => &[Action::CompleteTask],
+            Command::OrderInspection { .. } => &[Action::OrderInspection],
+            Command::CompleteInspection { .. } => &[Action::CompleteInspection],
+            Command::Decide { outcome: Outcome::Approved, .. } => &[Action::Approve],
+            Command::Decide { outcome: Outcome::Denied, .. } => &[Action::Deny],
+            Command::Forward { .. } => &[Action::Forward],
+            Command::RecordReply { outcome: Outcome::Approved, .. } => &[Action::ReplyApproved],
+            Command::RecordReply { outcome: Outcome::Denied, .. } => &[Action::ReplyDenied],
+            Command::Deliver { method: DeliveryMethod::Express, .. } => &[Action::DeliverByExpress],
+            Command::Deliver { .. } => &[Action::DeliverInPerson],
+            Command::ConfirmReceipt => &[Action::ConfirmReceipt],
+            Command::PauseClock { .. } => &[Action::PauseClock],
+            Command::ResumeClock { .. } => &[Action::ResumeClock],
+            Command::Extend { .. } => &[Action::Extend],
+            Command::RaiseWarning => &[Action::Warn],
+        }
+    }
+
     /// Whether the command is the bureau leader's under delegated authority (授权): the store then
     /// tells [`execute`] whether the actor holds it ([`Context::may_decide`]).
     pub fn needs_authority(&self) -> bool {
@@ -262,10 +322,6 @@ fn invalid(field: &'static str, zh: impl Into<String>, en: impl Into<String>) ->
     CaseError::Invalid(field, zh.into(), en.into())
 }
 
-fn require_role(ctx: &Context<'_>, roles: &[Role]) -> Result<(), CaseError> {
-    if roles.contains(&ctx.role) { Ok(()) } else { Err(CaseError::Role(ctx.role)) }
-}
-
 fn require_text(field: &'static str, value: &str, zh: &str) -> Result<(), CaseError> {
     let n = value.trim().chars().count();
     if n == 0 {
@@ -296,29 +352,38 @@ impl Builder {
 }
 
 /// Decides what `command` does to the case, or why it is refused.
+///
+/// The checks run in the order a user needs their answers: who may (403), then whether the
+/// case's state allows it at all (409), and only then what was typed (422).
 pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<Change, CaseError> {
+    if let Some(permission) = command.permission(file)
+        && !ctx.role.grants(permission)
+    {
+        return Err(CaseError::Role(ctx.role));
+    }
+    let actions = command.first_actions(file.state);
+    if !actions.iter().any(|a| file.state.apply(*a).is_ok()) {
+        return Err(CaseError::Transition(TransitionError::NotAllowed { state: file.state, action: actions[0] }));
+    }
     let mut b = Builder::new(file.state);
     match command {
         Command::Accept { comment } => accept(file, ctx, &mut b, comment, &[])?,
         Command::AcceptWithDeficiency { missing } => accept(file, ctx, &mut b, "", missing)?,
-        Command::RequestCorrection { corrections, reason } => request_correction(file, ctx, &mut b, corrections, reason)?,
+        Command::RequestCorrection { corrections, reason } => request_correction(file, &mut b, corrections, reason)?,
         Command::Resubmit { materials } => resubmit(file, ctx, &mut b, materials)?,
         Command::Refuse { reason, legal_basis } => {
-            require_role(ctx, &[Role::Clerk])?;
             require_text("reason", reason, "不予受理的理由")?;
             require_text("legal_basis", legal_basis, "法律依据")?;
             b.go(Action::Refuse, reason, serde_json::json!({"legal_basis": legal_basis}))?;
             b.change.refusal = Some(Refusal { reason: reason.trim().into(), basis: legal_basis.trim().into() });
         }
         Command::Withdraw { reason } => {
-            require_role(ctx, &[Role::Applicant, Role::Clerk])?;
             require_text("reason", reason, "撤回理由")?;
             b.go(Action::Withdraw, reason, serde_json::json!({}))?;
         }
         Command::CompleteTask { task_id, opinion, comment } => complete_task(file, ctx, &mut b, *task_id, *opinion, comment)?,
         Command::OrderInspection { kind, departments, note } => order_inspection(file, ctx, &mut b, *kind, departments, note)?,
         Command::CompleteInspection { inspection_id, findings, passed, photos } => {
-            require_role(ctx, &[Role::Reviewer, Role::Supervisor])?;
             if file.open_inspection != Some(*inspection_id) {
                 return Err(CaseError::NotReady("该现场核查不存在或已完成".into(), "no such open inspection".into()));
             }
@@ -338,7 +403,6 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
         }
         Command::Decide { outcome, reason, legal_basis } => decide(file, ctx, &mut b, *outcome, reason, legal_basis)?,
         Command::Forward { to, reference } => {
-            require_role(ctx, &[Role::Leader])?;
             if file.item.handling_type != HandlingType::Forwarding {
                 return Err(invalid("handling_type", "该事项不是转报类事项", "the item is not a forwarding item"));
             }
@@ -347,14 +411,12 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
             b.go(Action::Forward, reference, serde_json::json!({"to": to, "reference": reference}))?;
         }
         Command::RecordReply { outcome, reference, reason } => {
-            require_role(ctx, &[Role::Reviewer, Role::Leader])?;
             require_text("reference", reference, "上级机关回复文号")?;
             let action = if *outcome == Outcome::Approved { Action::ReplyApproved } else { Action::ReplyDenied };
             b.go(action, reason, serde_json::json!({"reference": reference}))?;
             b.change.decision = Some(Decision { outcome: *outcome, reason: reason.trim().into(), basis: reference.trim().into() });
         }
         Command::Deliver { method, courier, tracking_number } => {
-            require_role(ctx, &[Role::Clerk])?;
             let action = if *method == DeliveryMethod::Express { Action::DeliverByExpress } else { Action::DeliverInPerson };
             if *method == DeliveryMethod::Express {
                 require_text("courier", courier, "快递公司")?;
@@ -366,11 +428,9 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
                 Some(Delivery { method: *method, courier: courier.trim().into(), tracking_number: tracking_number.trim().into() });
         }
         Command::ConfirmReceipt => {
-            require_role(ctx, &[Role::Clerk])?;
             b.go(Action::ConfirmReceipt, "申请人已签收", serde_json::json!({}))?;
         }
         Command::PauseClock { kind, reason } => {
-            require_role(ctx, &[Role::Clerk, Role::Reviewer, Role::Leader])?;
             require_text("reason", reason, "暂停计时的理由")?;
             if *kind == PauseKind::Deficiency {
                 return Err(invalid("kind", "容缺暂停由系统按事项设置自动处理", "deficiency pauses are automatic"));
@@ -381,7 +441,6 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
             b.change.clock = Some(clock);
         }
         Command::ResumeClock { reason } => {
-            require_role(ctx, &[Role::Clerk, Role::Reviewer, Role::Leader])?;
             let mut clock = running_clock(file, Action::ResumeClock)?;
             if clock.open_pause().is_some_and(|p| p.kind == PauseKind::Deficiency) {
                 return Err(CaseError::NotReady("容缺材料补齐后自动恢复计时".into(), "resumes when the materials are supplied".into()));
@@ -391,7 +450,6 @@ pub fn execute(file: &CaseFile, command: &Command, ctx: &Context<'_>) -> Result<
             b.change.clock = Some(clock);
         }
         Command::Extend { days, reason } => {
-            require_role(ctx, &[Role::Leader])?;
             if !ctx.may_decide {
                 return Err(CaseError::NotReady(
                     "您没有该事项的审批授权，不能批准延期".into(),
@@ -466,7 +524,6 @@ fn is_application_form(m: &crate::catalogue::Material) -> bool {
 }
 
 fn accept(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, comment: &str, missing: &[(String, u32)]) -> Result<(), CaseError> {
-    require_role(ctx, &[Role::Clerk])?;
     if !file.item.takes_applications() {
         return Err(invalid("item", "该事项已取消，不能受理", "the item is cancelled"));
     }
@@ -578,14 +635,7 @@ fn verified(file: &CaseFile) -> Vec<i64> {
     ids
 }
 
-fn request_correction(
-    file: &CaseFile,
-    ctx: &Context<'_>,
-    b: &mut Builder,
-    corrections: &[Correction],
-    reason: &str,
-) -> Result<(), CaseError> {
-    require_role(ctx, &[Role::Clerk])?;
+fn request_correction(file: &CaseFile, b: &mut Builder, corrections: &[Correction], reason: &str) -> Result<(), CaseError> {
     if corrections.is_empty() {
         return Err(invalid("corrections", "一次性告知须列出全部需补正的材料", "list every correction"));
     }
@@ -603,7 +653,6 @@ fn request_correction(
 }
 
 fn resubmit(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, materials: &[Attachment]) -> Result<(), CaseError> {
-    require_role(ctx, &[Role::Applicant, Role::Clerk])?;
     for a in materials {
         if !file.item.materials.iter().any(|m| m.name == a.requirement) {
             return Err(invalid(
@@ -649,12 +698,6 @@ fn complete_task(
     let Some(task) = file.open_tasks.iter().find(|t| t.id == task_id) else {
         return Err(CaseError::NotReady("该任务不存在或已办结".into(), "no such open task".into()));
     };
-    match task.kind {
-        TaskKind::Step => require_role(ctx, &[Role::Reviewer])?,
-        // Opinions are given by the joint department, or recorded by a bureau reviewer who received them.
-        TaskKind::Opinion => require_role(ctx, &[Role::Reviewer, Role::Supervisor])?,
-        TaskKind::PostCheck => require_role(ctx, &[Role::Supervisor])?,
-    }
     if ctx.role == Role::Supervisor && ctx.department.is_some_and(|d| d != task.department) {
         return Err(CaseError::Role(ctx.role));
     }
@@ -710,7 +753,6 @@ fn order_inspection(
     departments: &[String],
     note: &str,
 ) -> Result<(), CaseError> {
-    require_role(ctx, &[Role::Reviewer])?;
     if file.open_inspection.is_some() {
         return Err(CaseError::NotReady("已有未完成的现场核查".into(), "an inspection is already open".into()));
     }
@@ -749,7 +791,6 @@ fn ready_for_decision(file: &CaseFile) -> Result<(), CaseError> {
 }
 
 fn decide(file: &CaseFile, ctx: &Context<'_>, b: &mut Builder, outcome: Outcome, reason: &str, legal_basis: &str) -> Result<(), CaseError> {
-    require_role(ctx, &[Role::Leader])?;
     if !ctx.may_decide {
         return Err(CaseError::NotReady(
             "您没有该事项的审批授权（授权书未覆盖该事项）".into(),
@@ -1305,5 +1346,92 @@ mod tests {
         let c = execute(&f, &supply, &ctx(Role::Applicant, &cal)).unwrap();
         assert_eq!(c.events.last().unwrap().action, Action::ResumeClock);
         assert!(c.clock.unwrap().is_running());
+    }
+
+    /// Role × command: who may run each command is the permission table's answer, checked
+    /// before anything else (the file below is in a state where most of them are illegal).
+    #[test]
+    fn who_may_run_each_command() {
+        use Role::*;
+        let cal = calendar();
+        let task = |id, kind| OpenTask { id, kind, name: format!("任务{id}"), department: "spj".into(), seq: 1 };
+        let f = CaseFile {
+            open_tasks: vec![task(1, TaskKind::Step), task(2, TaskKind::Opinion), task(3, TaskKind::PostCheck)],
+            ..file(CaseState::Closed)
+        };
+        let text = || "理由".to_string();
+        let complete = |id| Command::CompleteTask { task_id: id, opinion: Opinion::Approve, comment: text() };
+        let table: Vec<(Command, &[Role])> = vec![
+            (Command::Accept { comment: text() }, &[Clerk]),
+            (Command::AcceptWithDeficiency { missing: vec![] }, &[Clerk]),
+            (Command::RequestCorrection { corrections: vec![], reason: text() }, &[Clerk]),
+            (Command::Resubmit { materials: vec![] }, &[Applicant, Clerk]),
+            (Command::Refuse { reason: text(), legal_basis: text() }, &[Clerk]),
+            (Command::Withdraw { reason: text() }, &[Applicant, Clerk]),
+            (complete(1), &[Reviewer]),
+            (complete(2), &[Reviewer, Supervisor]),
+            (complete(3), &[Supervisor]),
+            (Command::OrderInspection { kind: InspectionKind::Independent, departments: vec![], note: text() }, &[Reviewer]),
+            (Command::CompleteInspection { inspection_id: 1, findings: text(), passed: true, photos: vec![] }, &[Reviewer, Supervisor]),
+            (Command::Decide { outcome: Outcome::Approved, reason: text(), legal_basis: text() }, &[Leader]),
+            (Command::Forward { to: text(), reference: text() }, &[Leader]),
+            (Command::RecordReply { outcome: Outcome::Denied, reference: text(), reason: text() }, &[Reviewer, Leader]),
+            (Command::Deliver { method: DeliveryMethod::Window, courier: String::new(), tracking_number: String::new() }, &[Clerk]),
+            (Command::ConfirmReceipt, &[Clerk]),
+            (Command::PauseClock { kind: PauseKind::Hearing, reason: text() }, &[Clerk, Reviewer, Leader]),
+            (Command::ResumeClock { reason: text() }, &[Clerk, Reviewer, Leader]),
+            (Command::Extend { days: 5, reason: text() }, &[Leader]),
+        ];
+        for (command, allowed) in &table {
+            let permission = command.permission(&f).expect("every user command names its permission");
+            for role in Role::ALL {
+                let refused = matches!(execute(&f, command, &ctx(role, &cal)), Err(CaseError::Role(_)));
+                assert_eq!(!refused, allowed.contains(&role), "{role:?} running {command:?}");
+                assert_eq!(role.grants(permission), allowed.contains(&role), "{role:?} holding {permission:?}");
+            }
+        }
+        assert_eq!(Command::RaiseWarning.permission(&f), None, "the platform's own");
+        assert_eq!(complete(9).permission(&f), None, "no such task: refused as not ready, not by role");
+    }
+
+    /// A command the case's state forbids is refused as such (409) before its input is looked
+    /// at (422): accepting a refused case with nothing filled in says the case is refused.
+    #[test]
+    fn the_state_is_checked_before_the_input() {
+        let cal = calendar();
+        let cases: Vec<(CaseState, Command, Role, Action)> = vec![
+            (
+                CaseState::Refused,
+                Command::RequestCorrection { corrections: vec![], reason: String::new() },
+                Role::Clerk,
+                Action::RequestCorrection,
+            ),
+            (CaseState::Refused, Command::Refuse { reason: String::new(), legal_basis: String::new() }, Role::Clerk, Action::Refuse),
+            (
+                CaseState::Submitted,
+                Command::Decide { outcome: Outcome::Denied, reason: String::new(), legal_basis: String::new() },
+                Role::Leader,
+                Action::Deny,
+            ),
+            (CaseState::Closed, Command::Withdraw { reason: String::new() }, Role::Applicant, Action::Withdraw),
+            (
+                CaseState::Submitted,
+                Command::Deliver { method: DeliveryMethod::Express, courier: String::new(), tracking_number: String::new() },
+                Role::Clerk,
+                Action::DeliverByExpress,
+            ),
+            (CaseState::Closed, Command::Resubmit { materials: vec![] }, Role::Applicant, Action::SupplyMaterials),
+        ];
+        for (state, command, role, action) in cases {
+            let refused = execute(&file(state), &command, &ctx(role, &cal)).unwrap_err();
+            assert_eq!(refused, CaseError::Transition(TransitionError::NotAllowed { state, action }), "{command:?} in {state:?}");
+        }
+        // In a state that allows it, the same empty input is the input's fault.
+        let refused = execute(
+            &file(CaseState::Submitted),
+            &Command::Refuse { reason: String::new(), legal_basis: String::new() },
+            &ctx(Role::Clerk, &cal),
+        );
+        assert!(matches!(refused, Err(CaseError::Invalid("reason", ..))), "{refused:?}");
     }
 }

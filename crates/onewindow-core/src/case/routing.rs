@@ -56,6 +56,32 @@ pub enum Outcome {
     Denied,
 }
 
+impl Outcome {
+    /// Both outcomes.
+    pub const ALL: [Outcome; 2] = [Outcome::Approved, Outcome::Denied];
+
+    /// Code in JSON and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Approved => "approved",
+            Outcome::Denied => "denied",
+        }
+    }
+
+    /// The outcome of a code; `None` for an unknown one.
+    pub fn parse(code: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    /// Chinese label of the decision.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Outcome::Approved => "准予许可",
+            Outcome::Denied => "不予许可",
+        }
+    }
+}
+
 /// Site inspection modes (seed 001 §三.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -94,6 +120,23 @@ pub enum DeliveryMethod {
 }
 
 impl DeliveryMethod {
+    /// Every method.
+    pub const ALL: [DeliveryMethod; 3] = [DeliveryMethod::Window, DeliveryMethod::Express, DeliveryMethod::Online];
+
+    /// Code in JSON and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            DeliveryMethod::Window => "window",
+            DeliveryMethod::Express => "express",
+            DeliveryMethod::Online => "online",
+        }
+    }
+
+    /// The method of a code; `None` for an unknown one.
+    pub fn parse(code: &str) -> Option<DeliveryMethod> {
+        DeliveryMethod::ALL.into_iter().find(|m| m.code() == code)
+    }
+
     /// Chinese label.
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -154,5 +197,20 @@ mod tests {
         });
         assert_eq!(missing_requirements(&item, &[]), vec!["食品经营许可申请书"]);
         assert!(missing_requirements(&item, &["食品经营许可申请书"]).is_empty());
+    }
+
+    /// The codes the store writes are the serde names the API uses, and read back.
+    #[test]
+    fn outcome_and_delivery_codes_are_their_serde_names() {
+        for o in Outcome::ALL {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.code());
+            assert_eq!(Outcome::parse(o.code()), Some(o));
+        }
+        for m in DeliveryMethod::ALL {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.code());
+            assert_eq!(DeliveryMethod::parse(m.code()), Some(m));
+        }
+        assert_eq!(Outcome::parse("approve"), None, "a typo is no outcome");
+        assert_eq!(DeliveryMethod::parse(""), None);
     }
 }

@@ -22,11 +22,8 @@ pub fn chinese_date(date: jiff::civil::Date) -> String {
     format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
 
-fn date_of(rfc3339: &str) -> String {
-    rfc3339
-        .parse::<jiff::Timestamp>()
-        .map(|t| chinese_date(t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date()))
-        .unwrap_or_default()
+fn date_of(t: jiff::Timestamp) -> String {
+    chinese_date(t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date())
 }
 
 /// Renders the document `file` (`{kind}.pdf`) of a case the user may read.
@@ -41,14 +38,22 @@ pub async fn render(state: &AppState, user: &CurrentUser, number: &str, file: &s
     }
     let notice = notice(state, &detail.case, kind).await?;
     let renderer = renderer()?;
-    tokio::task::spawn_blocking(move || renderer.render_pdf(&notice)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)
+    let rendered =
+        tokio::task::spawn_blocking(move || renderer.render(&notice)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)?;
+    // The document is still printed (a missing glyph shows as an empty box), but the operator
+    // must learn that a name or address did not print as written.
+    for warning in &rendered.warnings {
+        tracing::warn!(case = %number, document = kind.code(), %warning, "A printed document is not as written");
+    }
+    Ok(rendered.pdf)
 }
 
 async fn notice(state: &AppState, c: &onewindow_store::CaseRecord, kind: DocumentKind) -> Result<Notice, ApiError> {
     let snap = state.catalogue.get(&state.store).await?;
     let spec = state.store.item(&c.item_code, Some(c.item_version)).await?.map(|i| i.spec);
     let events = state.store.case_events(&c.number).await?;
-    let event_date = |actions: &[&str]| events.iter().rev().find(|e| actions.contains(&e.action.as_str())).map(|e| date_of(&e.at));
+    let event_date =
+        |actions: &[&str]| events.iter().rev().find(|e| actions.contains(&e.action.as_str())).and_then(|e| e.at.parse().ok()).map(date_of);
     let issued = match kind {
         DocumentKind::AcceptanceNotice | DocumentKind::DeficiencyNotice => event_date(&["accept", "accept_with_deficiency"]),
         DocumentKind::CorrectionNotice => event_date(&["request_correction"]),
@@ -88,10 +93,10 @@ async fn notice(state: &AppState, c: &onewindow_store::CaseRecord, kind: Documen
         item_name: c.item_name.clone(),
         item_code: c.item_code.clone(),
         handling_department: snap.department_name(&c.handling_department).to_string(),
-        received_date: date_of(&c.submitted_at),
+        received_date: date_of(c.submitted_at),
         issued_date: issued,
         promised_limit_days: spec.as_ref().map(|s| s.promised_limit_days).filter(|_| c.accepted_at.is_some()),
-        due_date: c.due_date.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).map(chinese_date),
+        due_date: c.due_date.map(chinese_date),
         person_responsible,
         phone: spec.as_ref().map(|s| s.phone.clone()).unwrap_or_default(),
         missing: c.deficiencies.iter().map(|d| (d.material.clone(), format!("{}前", chinese_date(d.deadline_date)))).collect(),
@@ -109,6 +114,6 @@ mod tests {
     #[test]
     fn dates_print_in_chinese() {
         assert_eq!(super::chinese_date(jiff::civil::date(2026, 1, 5)), "2026年1月5日");
-        assert_eq!(super::date_of("2026-11-25T17:00:00Z"), "2026年11月26日", "Beijing time is UTC+8");
+        assert_eq!(super::date_of("2026-11-25T17:00:00Z".parse().unwrap()), "2026年11月26日", "Beijing time is UTC+8");
     }
 }

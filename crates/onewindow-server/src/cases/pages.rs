@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::web::auth::{CurrentUser, MaybeUser};
 use crate::web::form::{Posted, read_form};
 use crate::web::problem::ApiError;
-use crate::web::{Page, check_csrf, error_page, html_error, local_time, render, see_other};
+use crate::web::{Beijing, OrDash, Page, check_csrf, error_page, html_error, local_time, render, see_other};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -21,22 +21,6 @@ use onewindow_store::{CaseFilter, CaseRecord, CaseSummary, InspectionRecord, Tas
 use serde::Deserialize;
 
 const LIST_ROWS: i64 = 50;
-
-fn channel_label(code: &str) -> &'static str {
-    match code {
-        "window" => "窗口申请",
-        "agent" => "代办",
-        "kiosk" => "自助终端",
-        _ => "网上申请",
-    }
-}
-
-fn localise(cases: &mut [CaseSummary]) {
-    for c in cases {
-        c.submitted_at = local_time(&c.submitted_at);
-        c.channel = channel_label(&c.channel).to_string();
-    }
-}
 
 fn login_redirect(path: &str) -> Response {
     axum::response::Redirect::to(&format!("/login?next={}", urlencoding::encode(path))).into_response()
@@ -209,8 +193,6 @@ pub async fn list(State(state): State<AppState>, MaybeUser(user): MaybeUser, Que
         Ok(c) => c,
         Err(e) => return html_error(e.into(), Some(&user)),
     };
-    let mut cases = cases;
-    localise(&mut cases);
     let next = (cases.len() as i64 == LIST_ROWS).then(|| {
         format!(
             "/cases?state={}&applicant={}&cursor={}",
@@ -388,8 +370,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, number: &str, messa
     record.first_clerk = person(&record.first_clerk);
     record.accepted_by = person(&record.accepted_by);
     record.decided_by = person(&record.decided_by);
-    let times =
-        (local_time(&record.submitted_at), record.accepted_at.as_deref().map(local_time), record.closed_at.as_deref().map(local_time));
+    let times = (record.submitted_at.beijing(), record.accepted_at.map(|t| t.beijing()), record.closed_at.map(|t| t.beijing()));
     // The resubmission form offers what was asked for: the corrections, or the materials owed.
     let asked: Vec<String> = if c.state == CaseState::CorrectionRequested {
         c.corrections.iter().map(|x| x.material.clone()).collect()
@@ -416,18 +397,9 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, number: &str, messa
         pause_kinds: PauseKind::ALL.iter().filter(|k| **k != PauseKind::Deficiency).map(|k| (k.code(), k.label_zh())).collect(),
         page: Page::new(format!("办件 {}", c.number), Some(user)),
         applicant_id: super::views::applicant_for(user, c).id_number,
-        channel: match c.channel.as_str() {
-            "window" => "窗口申请",
-            "agent" => "代办",
-            "kiosk" => "自助终端",
-            _ => "网上申请",
-        },
+        channel: c.channel.label_zh(),
         department: snap.department_name(&c.handling_department).to_string(),
-        delivery: match c.delivery_method.as_str() {
-            "express" => "快递送达",
-            "online" => "网上推送",
-            _ => "窗口领取",
-        },
+        delivery: c.delivery_method.unwrap_or(DeliveryMethod::Window).label_zh(),
         message,
         errors,
         documents: detail.documents.iter().map(|d| (d.clone(), document_title(d))).collect(),
@@ -488,6 +460,16 @@ pub async fn detail(
 
 /// `POST /cases/{number}`: every action of the case page, by its `action` field.
 pub async fn act(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path(number): Path<String>, multipart: Multipart) -> Response {
+    post_case_form(&state, user, &number, multipart, perform).await
+}
+
+/// A form of the case page posted: read, its CSRF token checked, its `action` done by
+/// `perform`. Success goes back to the case page saying what was done; a refusal shows the
+/// page again with the reasons.
+pub async fn post_case_form<F>(state: &AppState, user: Option<CurrentUser>, number: &str, multipart: Multipart, perform: F) -> Response
+where
+    F: AsyncFn(&AppState, &CurrentUser, &str, &str, &Posted) -> Result<(), ApiError>,
+{
     let Some(user) = user else { return login_redirect(&format!("/cases/{number}")) };
     let form = match read_form(multipart).await {
         Ok(f) => f,
@@ -497,10 +479,10 @@ pub async fn act(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path
         return r;
     }
     let action = form.get("action");
-    match perform(&state, &user, &number, &action, &form).await {
+    match perform(state, &user, number, &action, &form).await {
         Ok(()) => see_other(&format!("/cases/{number}?done={action}")),
         Err(e) if e.status.is_server_error() || e.status == StatusCode::NOT_FOUND => html_error(e, Some(&user)),
-        Err(e) => case_page(&state, &user, &number, None, crate::web::problem_lines_of(&e)).await,
+        Err(e) => case_page(state, &user, number, None, crate::web::problem_lines_of(&e)).await,
     }
 }
 
@@ -622,9 +604,7 @@ pub async fn desk(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
     }
     .await;
     match loaded {
-        Ok((points, mut queue, mut outgoing)) => {
-            localise(&mut queue);
-            localise(&mut outgoing);
+        Ok((points, queue, outgoing)) => {
             let name = points.iter().find(|p| Some(p.id) == point).map(|p| p.name.clone()).unwrap_or_else(|| "全部服务网点".into());
             render(&DeskPage { page: Page::new("综合窗口", Some(&user)), point: name, queue, outgoing })
         }

@@ -6,8 +6,8 @@ use crate::web::auth::CurrentUser;
 use crate::web::problem::ApiError;
 use onewindow_core::case::clock::{Explanation, PauseKind};
 use onewindow_core::case::{
-    Applicant, ApplicantKind, Attachment, CaseError, CaseState, Channel, Command, Correction, DeliveryMethod, Outcome, QUERY_CODE_ALPHABET,
-    QUERY_CODE_LEN, missing_requirements,
+    Action, Applicant, ApplicantKind, Attachment, CaseError, CaseState, Channel, Command, Correction, DeliveryMethod, Outcome,
+    QUERY_CODE_ALPHABET, QUERY_CODE_LEN, TransitionError, missing_requirements,
 };
 use onewindow_core::role::{Permission, Role};
 use onewindow_store::{
@@ -281,7 +281,7 @@ pub fn documents_of(case: &CaseRecord) -> Vec<String> {
     if case.state == CaseState::Refused {
         docs.push("refusal-decision".into());
     }
-    if case.outcome.as_deref() == Some("denied") {
+    if case.outcome == Some(Outcome::Denied) {
         docs.push("denial-decision".into());
     }
     docs
@@ -470,8 +470,48 @@ pub async fn run(
         }
         address = case.applicant.address;
     }
-    let command = command_of(state, action, body, number, &address)?;
+    let command = match command_of(state, action, body, number, &address) {
+        Ok(command) => command,
+        Err(invalid) => return Err(refused_by_state(state, number, action).await?.unwrap_or(invalid)),
+    };
     run_command(state, user, role, number, &command).await
+}
+
+/// The actions an action in the URL may begin with, whatever its body chooses (approve or
+/// deny, in person or by express: each choice starts from the same states).
+fn first_actions(action: &str) -> &'static [Action] {
+    match action {
+        "accept" => &[Action::Accept],
+        "accept-with-deficiency" => &[Action::AcceptWithDeficiency],
+        "request-correction" => &[Action::RequestCorrection],
+        "resubmit" => &[Action::Resubmit, Action::SupplyMaterials],
+        "refuse" => &[Action::Refuse],
+        "withdraw" => &[Action::Withdraw],
+        "decide" => &[Action::Approve],
+        "forward" => &[Action::Forward],
+        "record-reply" => &[Action::ReplyApproved],
+        "deliver" => &[Action::DeliverInPerson],
+        "confirm-receipt" => &[Action::ConfirmReceipt],
+        "pause" => &[Action::PauseClock],
+        "resume" => &[Action::ResumeClock],
+        "extend" => &[Action::Extend],
+        _ => &[],
+    }
+}
+
+/// When a body could not be made into a command: the 409 to answer instead of its 422 if the
+/// case's state forbids the action anyway (state before input, as core's `execute` does).
+async fn refused_by_state(state: &AppState, number: &str, action: &str) -> Result<Option<ApiError>, ApiError> {
+    let Some(case) = state.store.case(number).await? else {
+        return Err(ApiError::not_found(format!("办件{number}不存在"), format!("no case {number}")));
+    };
+    let actions = first_actions(action);
+    Ok(match actions.first() {
+        Some(first) if !actions.iter().any(|a| case.state.apply(*a).is_ok()) => {
+            Some(case_error(CaseError::Transition(TransitionError::NotAllowed { state: case.state, action: *first })))
+        }
+        _ => None,
+    })
 }
 
 /// Runs a built command.
@@ -512,7 +552,7 @@ impl From<Acted> for ActionResult {
         ActionResult {
             state_label: case.state.label_zh().into(),
             state: case.state,
-            due_date: case.due_date,
+            due_date: case.due_date.map(|d| d.to_string()),
             tracking_number: case.tracking_number,
             number: case.number,
             open_tasks,
@@ -618,11 +658,11 @@ pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Op
         applicant: case.applicant.masked_name(),
         state_label: case.state.label_zh().into(),
         current_department,
-        submitted_at: case.submitted_at.clone(),
-        accepted_at: case.accepted_at.clone(),
-        due_date: case.due_date.clone(),
+        submitted_at: case.submitted_at.to_string(),
+        accepted_at: case.accepted_at.map(|t| t.to_string()),
+        due_date: case.due_date.map(|d| d.to_string()),
         promised_limit_days: spec.map(|s| s.promised_limit_days).filter(|_| case.accepted_at.is_some()),
-        closed_at: case.closed_at.clone(),
+        closed_at: case.closed_at.map(|t| t.to_string()),
         state: case.state,
         number,
         steps,

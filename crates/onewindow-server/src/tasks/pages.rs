@@ -5,12 +5,11 @@ use super::service::{CompleteInspection, CompleteTask, finish_task, inbox as inb
 use crate::cases::service::{run_command, store_upload};
 use crate::state::AppState;
 use crate::web::auth::{CurrentUser, MaybeUser};
-use crate::web::form::{Posted, read_form};
+use crate::web::form::Posted;
 use crate::web::problem::ApiError;
-use crate::web::{Page, check_csrf, html_error, problem_lines_of, render, see_other};
+use crate::web::{OrDash, Page, html_error, render, see_other};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use onewindow_core::case::{CaseState, Command, InspectionKind, Opinion, TaskKind};
 use onewindow_core::role::{Permission, Role};
@@ -83,20 +82,7 @@ pub async fn inbox(State(state): State<AppState>, MaybeUser(user): MaybeUser) ->
 /// opinion, ordering a site inspection, recording its findings. Success goes back to the case
 /// page; a refusal shows it with the reasons.
 pub async fn work(State(state): State<AppState>, MaybeUser(user): MaybeUser, Path(number): Path<String>, multipart: Multipart) -> Response {
-    let Some(user) = user else { return see_other(&format!("/login?next=/cases/{number}")) };
-    let form = match read_form(multipart).await {
-        Ok(f) => f,
-        Err(e) => return html_error(e, Some(&user)),
-    };
-    if let Err(r) = check_csrf(&user, Some(&form.get("csrf"))) {
-        return r;
-    }
-    let action = form.get("action");
-    match perform(&state, &user, &number, &action, &form).await {
-        Ok(()) => see_other(&format!("/cases/{number}?done={action}")),
-        Err(e) if e.status.is_server_error() || e.status == StatusCode::NOT_FOUND => html_error(e, Some(&user)),
-        Err(e) => crate::cases::pages::case_page(&state, &user, &number, None, problem_lines_of(&e)).await,
-    }
+    crate::cases::pages::post_case_form(&state, user, &number, multipart, perform).await
 }
 
 async fn perform(state: &AppState, user: &CurrentUser, number: &str, action: &str, form: &Posted) -> Result<(), ApiError> {

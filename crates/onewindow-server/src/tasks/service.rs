@@ -5,7 +5,7 @@ use crate::cases::service::run_command;
 use crate::state::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::problem::ApiError;
-use onewindow_core::case::{Command, InspectionKind, Opinion, TaskKind};
+use onewindow_core::case::{Command, InspectionKind, Opinion};
 use onewindow_core::role::{Permission, Role};
 use onewindow_store::{Acted, TaskRecord};
 use serde::Deserialize;
@@ -42,21 +42,12 @@ pub async fn finish_task(state: &AppState, user: &CurrentUser, id: i64, body: Co
     run_command(state, user, role, &case_number, &command).await
 }
 
-/// The permission completing a task of this kind needs.
-pub fn task_permission(kind: TaskKind) -> Permission {
-    match kind {
-        TaskKind::Step => Permission::ExamineStep,
-        TaskKind::Opinion => Permission::GiveOpinion,
-        TaskKind::PostCheck => Permission::CheckAfterApproval,
-    }
-}
-
 /// The case of task `id` and the role `user` completes it in: 404 for an unknown task, 403
 /// when none of their roles holds the permission its kind needs.
 pub async fn task_role(state: &AppState, user: &CurrentUser, id: i64) -> Result<(String, Role), ApiError> {
     let (case_number, kind) =
         state.store.task_owner(id).await?.ok_or_else(|| ApiError::not_found(format!("任务{id}不存在"), format!("no task {id}")))?;
-    Ok((case_number, user.require(task_permission(kind))?))
+    Ok((case_number, user.require(kind.permission())?))
 }
 
 /// Ordering an inspection.

@@ -117,8 +117,35 @@ pub fn code_url(code: &str) -> String {
 
 /// An instant as people in the hall read it: Beijing time, to the minute.
 pub fn local_time(rfc3339: &str) -> String {
-    rfc3339
-        .parse::<jiff::Timestamp>()
-        .map(|t| t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| rfc3339.to_string())
+    rfc3339.parse::<jiff::Timestamp>().map(|t| t.beijing()).unwrap_or_else(|_| rfc3339.to_string())
+}
+
+/// Beijing time for the pages (`{{ c.submitted_at.beijing() }}` in a template).
+pub trait Beijing {
+    /// Beijing time to the minute, or "—" when there is none.
+    fn beijing(&self) -> String;
+}
+
+impl Beijing for jiff::Timestamp {
+    fn beijing(&self) -> String {
+        self.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+impl<T: Beijing> Beijing for Option<T> {
+    fn beijing(&self) -> String {
+        self.as_ref().map_or_else(|| "—".to_string(), Beijing::beijing)
+    }
+}
+
+/// A date for the pages, or "—" (`{{ c.due_date.or_dash() }}`).
+pub trait OrDash {
+    /// The date, or "—".
+    fn or_dash(&self) -> String;
+}
+
+impl OrDash for Option<jiff::civil::Date> {
+    fn or_dash(&self) -> String {
+        self.map_or_else(|| "—".to_string(), |d| d.to_string())
+    }
 }
