@@ -72,76 +72,53 @@ pub struct SearchIndex {
     postings: HashMap<String, Vec<(u32, f32)>>,
 }
 
-/// Splits text into index tokens: for each run of Chinese characters every character and
-/// every pair of neighbours, for each run of Latin letters and digits the lowercased word.
-fn tokens(text: &str, out: &mut Vec<String>) {
-    let folded = fold_width(text).to_lowercase();
-    let mut run: Vec<char> = Vec::new();
-    let mut word = String::new();
-    let flush_run = |run: &mut Vec<char>, out: &mut Vec<String>| {
-        for (i, c) in run.iter().enumerate() {
-            out.push(c.to_string());
-            if let Some(next) = run.get(i + 1) {
-                out.push(format!("{c}{next}"));
-            }
-        }
-        run.clear();
-    };
-    for c in folded.chars() {
-        if is_cjk(c) {
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
-            run.push(c);
-        } else if c.is_alphanumeric() {
-            flush_run(&mut run, out);
-            word.push(c);
-        } else {
-            flush_run(&mut run, out);
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
+/// A stretch of search text: a run of Chinese characters, or a lowercased Latin word.
+enum Segment {
+    Chinese(Vec<char>),
+    Word(String),
+}
+
+/// Width-folds and lowercases `text` and cuts it into runs of Chinese characters and words
+/// of Latin letters and digits; everything else separates.
+fn segments(text: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    for c in fold_width(text).to_lowercase().chars() {
+        match out.last_mut() {
+            Some(Segment::Chinese(run)) if is_cjk(c) => run.push(c),
+            Some(Segment::Word(word)) if c.is_alphanumeric() && !is_cjk(c) => word.push(c),
+            _ if is_cjk(c) => out.push(Segment::Chinese(vec![c])),
+            _ if c.is_alphanumeric() => out.push(Segment::Word(c.to_string())),
+            _ => out.push(Segment::Word(String::new())),
         }
     }
-    flush_run(&mut run, out);
-    if !word.is_empty() {
-        out.push(word);
+    out.retain(|s| !matches!(s, Segment::Word(w) if w.is_empty()));
+    out
+}
+
+/// Splits text into index tokens: for each run of Chinese characters every character and
+/// every pair of neighbours, for each Latin word the word.
+fn tokens(text: &str, out: &mut Vec<String>) {
+    for segment in segments(text) {
+        match segment {
+            Segment::Chinese(run) => {
+                out.extend(run.iter().map(char::to_string));
+                out.extend(run.windows(2).map(|w| format!("{}{}", w[0], w[1])));
+            }
+            Segment::Word(word) => out.push(word),
+        }
     }
 }
 
 /// Query tokens: bigrams of Chinese runs (a lone character stands for itself), Latin words.
 fn query_tokens(text: &str) -> Vec<String> {
-    let folded = fold_width(text).to_lowercase();
     let mut out = Vec::new();
-    let mut run: Vec<char> = Vec::new();
-    let mut word = String::new();
-    let flush = |run: &mut Vec<char>, word: &mut String, out: &mut Vec<String>| {
-        match run.len() {
-            0 => {}
-            1 => out.push(run[0].to_string()),
-            _ => out.extend(run.windows(2).map(|w| format!("{}{}", w[0], w[1]))),
-        }
-        run.clear();
-        if !word.is_empty() {
-            out.push(std::mem::take(word));
-        }
-    };
-    for c in folded.chars() {
-        if is_cjk(c) {
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
-            run.push(c);
-        } else if c.is_alphanumeric() {
-            if !run.is_empty() {
-                flush(&mut run, &mut String::new(), &mut out);
-            }
-            word.push(c);
-        } else {
-            flush(&mut run, &mut word, &mut out);
+    for segment in segments(text) {
+        match segment {
+            Segment::Chinese(run) if run.len() == 1 => out.push(run[0].to_string()),
+            Segment::Chinese(run) => out.extend(run.windows(2).map(|w| format!("{}{}", w[0], w[1]))),
+            Segment::Word(word) => out.push(word),
         }
     }
-    flush(&mut run, &mut word, &mut out);
     out.sort();
     out.dedup();
     out.truncate(QUERY_TOKENS_MAX);

@@ -4,8 +4,7 @@
 use crate::calendar::Calendar;
 use crate::case::clock::WarningLevel;
 use crate::case::{Attachment, CaseFile, CaseState, Command, Context, execute};
-use crate::catalogue::{HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, Material, SealModel, Step};
-use crate::region::Level;
+use crate::catalogue::{ItemSpec, Material, SealModel, Step};
 use crate::role::Role;
 
 /// A plain licensing item of the district, in force: 20 legal and 5 promised working days, no
@@ -14,29 +13,10 @@ pub fn item(code: &str, name: &str, department: &str) -> ItemSpec {
     ItemSpec {
         code: code.into(),
         name: name.into(),
-        kind: ItemKind::Licensing,
-        department: department.into(),
-        handling_department: department.into(),
         legal_basis: "《中华人民共和国行政许可法》".into(),
-        legal_limit_days: 20,
-        promised_limit_days: 5,
-        mode: HandlingMode::Promised,
-        visits: 1,
-        fully_online: true,
-        not_online_reason: None,
-        levels: vec![Level::District],
-        materials: vec![],
-        fees: vec![],
-        inspection_required: false,
-        deficiency_pauses_clock: false,
-        steps: vec![],
-        handling_type: HandlingType::Approval,
-        status: ItemStatus::InForce,
         seal_model: SealModel::DepartmentThenBureau,
-        sub_items: vec![],
-        joint_departments: vec![],
         location: "示范区政务服务中心".into(),
-        phone: String::new(),
+        ..ItemSpec::draft(department)
     }
 }
 

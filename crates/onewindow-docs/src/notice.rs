@@ -88,6 +88,10 @@ pub struct Notice {
     pub promised_limit_days: Option<u32>,
     /// The promised due date, formatted, when known.
     pub due_date: Option<String>,
+    /// When the due date is counted provisionally: the first year whose holiday schedule is
+    /// not published yet (the notice then says 暂按法定节假日计算).
+    #[serde(default)]
+    pub due_date_provisional_year: Option<i16>,
     /// The clerk responsible (承办人).
     pub person_responsible: String,
     /// The contact telephone number.
@@ -154,6 +158,7 @@ impl Notice {
             issued_date: "2026年11月25日".into(),
             promised_limit_days: Some(10),
             due_date: Some("2026年12月9日".into()),
+            due_date_provisional_year: None,
             person_responsible: "李晓华".into(),
             phone: "029-86001234".into(),
             missing,

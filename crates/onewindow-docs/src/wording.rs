@@ -97,8 +97,19 @@ fn application(notice: &Notice) -> String {
     format!("你（单位）于{}提交的{}申请", notice.received_date, notice.item_name)
 }
 
-/// The promised time limit sentence, or the statutory fallback when the item has none.
+/// The promised time limit sentence, or the statutory fallback when the item has none; a due
+/// date counted before its year's holiday schedule is published says so.
 fn time_limit(notice: &Notice) -> String {
+    let sentence = promised(notice);
+    match (notice.due_date.as_ref(), notice.due_date_provisional_year) {
+        (Some(_), Some(year)) => {
+            format!("{sentence}因{year}年节假日安排尚未发布，办结日期暂按法定节假日计算，安排发布后如有调整，以办件查询结果为准。")
+        }
+        _ => sentence,
+    }
+}
+
+fn promised(notice: &Notice) -> String {
     match (notice.promised_limit_days, notice.due_date.as_deref()) {
         (Some(days), Some(due)) => format!(
             "本事项承诺办结时限为{days}个工作日（自受理之日起计算，依法需要听证、检验、检测、\
@@ -253,5 +264,19 @@ mod tests {
         notice.promised_limit_days = None;
         notice.due_date = None;
         assert_eq!(time_limit(&notice), "本机关将在法定期限内办结本事项。");
+    }
+
+    #[test]
+    fn a_provisional_due_date_says_so() {
+        let mut notice = Notice::sample(DocumentKind::AcceptanceNotice);
+        notice.promised_limit_days = Some(30);
+        notice.due_date = Some("2027年1月15日".into());
+        notice.due_date_provisional_year = Some(2027);
+        let text = time_limit(&notice);
+        assert!(text.starts_with("本事项承诺办结时限为") && text.contains("预计于2027年1月15日前办结。"), "{text}");
+        assert!(
+            text.ends_with("因2027年节假日安排尚未发布，办结日期暂按法定节假日计算，安排发布后如有调整，以办件查询结果为准。"),
+            "{text}"
+        );
     }
 }

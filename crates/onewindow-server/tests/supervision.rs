@@ -225,9 +225,13 @@ onewindow_store::per_backend! {
         let (_, n) = app.get_json("/api/v1/calendar/add-working-days?from=2026-11-24&days=1").await;
         assert_eq!(n["date"], "2026-11-26");
 
-        // Next year: not counted through until declared complete.
-        let (status, _) = app.get_json("/api/v1/calendar/add-working-days?from=2026-12-30&days=5").await;
-        assert_eq!(status, 422);
+        // Next year: counted provisionally from the statutory holidays until declared complete.
+        let (status, n) = app.get_json("/api/v1/calendar/add-working-days?from=2026-12-30&days=5").await;
+        assert_eq!((status, n["date"].as_str(), n["provisional"].as_bool()), (200, Some("2027-01-07"), Some(true)), "{n}");
+        let (_, days) = app.get_json("/api/v1/calendar/days?year=2027").await;
+        assert!(days.as_array().unwrap().iter().any(|s| s["date"] == "2027-02-05" && s["name"] == "春节" && s["provisional"] == true), "{days}");
+        let (status, _) = app.get_json("/api/v1/calendar/add-working-days?from=2028-12-29&days=1").await;
+        assert_eq!(status, 422, "two years ahead at most");
         let r = put(&sysadmin, "/api/v1/calendar/days/2027-01-01", json!({"kind": "holiday", "reason": "元旦"})).await.unwrap();
         assert_eq!(r.status(), 200);
         let r = app.http.put(app.url("/api/v1/calendar/years/2027")).bearer_auth(&sysadmin).send().await.unwrap();
@@ -235,7 +239,7 @@ onewindow_store::per_backend! {
         let y: Value = r.json().await.unwrap();
         assert!(y["years_published"].as_array().unwrap().contains(&json!(2027)));
         let (status, n) = app.get_json("/api/v1/calendar/add-working-days?from=2026-12-30&days=2").await;
-        assert_eq!((status, n["date"].as_str()), (200, Some("2027-01-04")), "{n}");
+        assert_eq!((status, n["date"].as_str(), n["provisional"].as_bool()), (200, Some("2027-01-04"), Some(false)), "{n}");
 
         // Every change is in the audit trail.
         let entries = app.store.audit_entries(0, 1000, None).await.unwrap();
@@ -269,5 +273,72 @@ onewindow_store::per_backend! {
         assert_eq!(again_one.unwrap().examined + again_two.unwrap().examined, 0);
         assert_eq!(app.store.accountability(Some("open"), None, None, 200).await.unwrap().len(), 12);
         other.close().await;
+    }
+}
+
+/// A browser-like client of the pages, logged in as `username`.
+async fn page_client(app: &TestApp, username: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = [("username", username), ("password", common::PASSWORD), ("next", "")];
+    assert_eq!(c.post(app.url("/login")).form(&form).send().await.unwrap().status(), 303, "log in as {username}");
+    c
+}
+
+async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> String {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.text().await.unwrap()
+}
+
+onewindow_store::per_backend! {
+    async fn an_unpublished_year_never_stops_the_window(backend) {
+        // Thursday 3 December 2026, 10:00 in Beijing; the 2027 schedule not entered.
+        let (app, _) = spawn_app_at(backend, Clock::fixed("2026-12-03T02:00:00Z".parse().unwrap())).await;
+        let a = actors(&app).await;
+        let item = item_named(&app, "教师资格认定").await;
+        assert_eq!((item["promised_limit_days"].as_u64(), item["legal_limit_days"].as_u64()), (Some(15), Some(30)));
+        let sub = submit(&app, &a.applicant, &item, &[], json!({})).await;
+        let number = sub["number"].as_str().unwrap().to_string();
+        ok(&app, &a.clerk, &number, "accept", json!({})).await;
+
+        // Accepted; the legal due date, 30 working days on, is counted provisionally.
+        let c = case(&app, &a.clerk, &number).await;
+        assert_eq!(c["state"], "accepted");
+        assert_eq!((c["due_date"].as_str(), c["legal_due_date"].as_str()), (Some("2026-12-24"), Some("2027-01-15")), "{c}");
+        assert_eq!(c["provisional_year"], 2027);
+        let d = deadline(&app, &a.applicant, &number).await;
+        assert_eq!(d["provisional_year"], 2027);
+        assert!(d["lines_zh"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().starts_with("2027年节假日安排尚未发布")), "{d}");
+
+        // Every reader is told: the case page, the public tracking page, the officer's and the
+        // system administrator's pages (with the number of cases concerned).
+        let clerk = page_client(&app, "clerk").await;
+        assert!(page(&app, &clerk, &format!("/cases/{number}")).await.contains("暂按法定节假日计算"));
+        let anonymous = reqwest::Client::new();
+        let code = c["query_code"].as_str().unwrap();
+        let track = anonymous.get(app.url(&format!("/track?number={number}&code={code}"))).send().await.unwrap().text().await.unwrap();
+        assert!(track.contains("暂按法定节假日计算"), "{track}");
+        let officer = page_client(&app, "officer").await;
+        let centre = page(&app, &officer, "/supervision").await;
+        assert!(centre.contains("2027年节假日安排尚未录入。在办办件中有1件的办结日期暂按法定节假日计算"), "{centre}");
+        let sysadmin_pages = page_client(&app, "sysadmin").await;
+        assert!(page(&app, &sysadmin_pages, "/admin/calendar?year=2027").await.contains("data-testid=\"schedule-warning\""));
+
+        // The administrator enters the notice and confirms the year: the dates are recomputed
+        // and the mark goes.
+        let sysadmin = app.token("sysadmin").await;
+        for day in ["2027-01-01", "2027-01-04"] {
+            let body = json!({"kind": "holiday", "reason": "元旦", "source": "国办发明电〔2026〕X号"});
+            let r = app.http.put(app.url(&format!("/api/v1/calendar/days/{day}"))).bearer_auth(&sysadmin).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let c = case(&app, &a.clerk, &number).await;
+        assert_eq!((c["legal_due_date"].as_str(), c["provisional_year"].as_i64()), (Some("2027-01-18"), Some(2027)), "entered days count at once");
+        let r = app.http.put(app.url("/api/v1/calendar/years/2027")).bearer_auth(&sysadmin).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let c = case(&app, &a.clerk, &number).await;
+        assert_eq!((c["legal_due_date"].as_str(), c["provisional_year"].as_i64()), (Some("2027-01-18"), None), "{c}");
+        assert!(!page(&app, &clerk, &format!("/cases/{number}")).await.contains("暂按法定节假日计算"));
+        assert!(!page(&app, &officer, "/supervision").await.contains("schedule-warning"));
     }
 }

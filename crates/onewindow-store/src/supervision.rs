@@ -517,6 +517,20 @@ impl Store {
             .collect())
     }
 
+    /// Running or paused cases with a due date or legal due date on or after `from`: those
+    /// whose dates are counted provisionally when `from` is the calendar's first provisional day.
+    pub async fn cases_due_from(&self, from: jiff::civil::Date) -> Result<i64> {
+        let count: i64 = with_reader!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM app_case WHERE clock_state IN ('running', 'paused') AND (due_date >= $1 OR legal_due_date >= $1)",
+            )
+            .bind(from.to_string())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(count)
+    }
+
     /// Recomputes the due dates and alarms of every running or paused case, after the
     /// calendar changed; returns how many were updated.
     pub async fn recompute_clocks(&self, calendar: &Calendar, today: jiff::civil::Date) -> Result<u64> {

@@ -102,9 +102,8 @@ impl HttpServers {
             }));
             return Ok(HttpServers { bases: vec![base], in_process: Some((stop, task)), processes: Processes(Vec::new()) });
         }
-        let Some(url) = database_url else {
-            bail!("--servers {} needs a PostgreSQL database (--database-url): SQLite serves one process", servers.count);
-        };
+        // `run` refuses several processes on SQLite before it seeds anything.
+        let url = database_url.as_ref().context("several server processes need PostgreSQL")?;
         let mut processes = Processes(Vec::with_capacity(servers.count));
         let mut bases = Vec::with_capacity(servers.count);
         for _ in 0..servers.count {
@@ -170,6 +169,36 @@ impl Next {
     }
 }
 
+/// Runs `lifecycles` lifecycles spread over `clients` concurrent tasks under a progress bar;
+/// returns the wall time they took.
+async fn fan_out<F, Fut>(clients: usize, lifecycles: usize, what: &str, lifecycle: F) -> anyhow::Result<Duration>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let lifecycle = Arc::new(lifecycle);
+    let pb = bar(lifecycles, what);
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for c in 0..clients {
+        let (lifecycle, pb) = (lifecycle.clone(), pb.clone());
+        let n = lifecycles / clients + usize::from(c < lifecycles % clients);
+        handles.push(tokio::spawn(async move {
+            for _ in 0..n {
+                lifecycle().await?;
+                pb.inc(1);
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for h in handles {
+        h.await??;
+    }
+    let elapsed = start.elapsed();
+    pb.finish_and_clear();
+    Ok(elapsed)
+}
+
 pub(crate) async fn run(
     lifecycles: usize,
     clients: usize,
@@ -205,27 +234,17 @@ pub(crate) async fn run(
     // 1. Through the store, as the server's handlers call it.
     let timings: Timings = Arc::default();
     let calendar = Arc::new(Calendar::china());
-    let pb = bar(lifecycles, "lifecycles (store)");
-    let start = Instant::now();
-    let mut handles = Vec::new();
-    for c in 0..clients {
-        let (store, item, materials, timings, calendar, pb) =
-            (store.clone(), item.clone(), materials.clone(), timings.clone(), calendar.clone(), pb.clone());
-        let ids = [uid("clerk"), uid("reviewer"), uid("leader")];
-        let n = lifecycles / clients + usize::from(c < lifecycles % clients);
-        handles.push(tokio::spawn(async move {
-            for _ in 0..n {
-                store_lifecycle(&store, &item, &materials, &timings, &calendar, ids).await?;
-                pb.inc(1);
-            }
-            anyhow::Ok(())
-        }));
-    }
-    for h in handles {
-        h.await??;
-    }
-    let elapsed = start.elapsed();
-    pb.finish_and_clear();
+    let ids = [uid("clerk"), uid("reviewer"), uid("leader")];
+    let elapsed = fan_out(clients, lifecycles, "lifecycles (store)", {
+        let (store, item, materials, timings, calendar) =
+            (store.clone(), Arc::new(item.clone()), Arc::new(materials.clone()), timings.clone(), calendar.clone());
+        move || {
+            let (store, item, materials, timings, calendar) =
+                (store.clone(), item.clone(), materials.clone(), timings.clone(), calendar.clone());
+            async move { store_lifecycle(&store, &item, &materials, &timings, &calendar, ids).await }
+        }
+    })
+    .await?;
     report("store", lifecycles, elapsed, &*timings.lock().await);
 
     // 2. Over HTTP, against the real server on a loopback port (or several, as processes).
@@ -249,28 +268,19 @@ pub(crate) async fn run(
         materials.iter().map(|m| serde_json::json!({"requirement": m.requirement, "material_id": m.material_id})).collect();
     let timings: Timings = Arc::default();
     let reads: Arc<Mutex<Vec<Duration>>> = Arc::default();
-    let pb = bar(lifecycles, "lifecycles (HTTP)");
-    let start = Instant::now();
-    let mut handles = Vec::new();
-    let turn = Arc::new(AtomicUsize::new(0));
-    for c in 0..clients {
-        let (http, tokens, timings, reads, pb) = (http.clone(), tokens.clone(), timings.clone(), reads.clone(), pb.clone());
-        let servers = Next { bases: bases.clone(), turn: turn.clone() };
-        let submit = serde_json::json!({"item_code": item.spec.code, "applicant": {"kind": "person", "name": "基准测试", "id_number": "11010519491231002X", "address": "示范大道1号"}, "materials": materials_json});
-        let n = lifecycles / clients + usize::from(c < lifecycles % clients);
-        handles.push(tokio::spawn(async move {
-            for _ in 0..n {
-                http_lifecycle(&http, &servers, &tokens, &submit, &timings, &reads).await?;
-                pb.inc(1);
-            }
-            anyhow::Ok(())
-        }));
-    }
-    for h in handles {
-        h.await??;
-    }
-    let elapsed = start.elapsed();
-    pb.finish_and_clear();
+    let submit = Arc::new(
+        serde_json::json!({"item_code": item.spec.code, "applicant": {"kind": "person", "name": "基准测试", "id_number": "11010519491231002X", "address": "示范大道1号"}, "materials": materials_json}),
+    );
+    let next = Arc::new(Next { bases: bases.clone(), turn: Arc::new(AtomicUsize::new(0)) });
+    let elapsed = fan_out(clients, lifecycles, "lifecycles (HTTP)", {
+        let (http, tokens, timings, reads) = (http.clone(), tokens.clone(), timings.clone(), reads.clone());
+        move || {
+            let (http, next, tokens, submit, timings, reads) =
+                (http.clone(), next.clone(), tokens.clone(), submit.clone(), timings.clone(), reads.clone());
+            async move { http_lifecycle(&http, &next, &tokens, &submit, &timings, &reads).await }
+        }
+    })
+    .await?;
     report("HTTP", lifecycles, elapsed, &*timings.lock().await);
     let mut r = reads.lock().await.clone();
     r.sort();

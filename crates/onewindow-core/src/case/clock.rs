@@ -547,6 +547,7 @@ impl CaseClock {
             level,
             paused: self.open_pause().is_some(),
             stopped_on: self.stopped_on,
+            provisional_year: provisional_year(calendar, [Some(due), legal_due]),
             lines_zh: Vec::new(),
         };
         let lines_zh = e.to_chinese();
@@ -635,8 +636,18 @@ pub struct Explanation {
     /// The day the clock stopped, if decided.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub stopped_on: Option<Date>,
+    /// The first year counted provisionally, when the due date or the legal due date lies in
+    /// it or later: the dates are counted from the statutory holidays alone
+    /// (暂按法定节假日计算) and move when the year's schedule is published.
+    pub provisional_year: Option<i16>,
     /// The same, in plain Chinese, one sentence per line.
     pub lines_zh: Vec<String>,
+}
+
+/// The first provisional year of `calendar`, if any of `dates` is provisional.
+pub fn provisional_year(calendar: &Calendar, dates: impl IntoIterator<Item = Option<Date>>) -> Option<i16> {
+    let from = calendar.provisional_from()?;
+    dates.into_iter().flatten().any(|d| d >= from).then_some(from.year())
 }
 
 fn zh_date(d: Date) -> String {
@@ -710,6 +721,9 @@ impl Explanation {
         });
         if let Some(legal) = self.legal_due_date {
             lines.push(format!("法定办结日期为{}。", zh_date(legal)));
+        }
+        if let Some(year) = self.provisional_year {
+            lines.push(format!("{year}年节假日安排尚未发布，上述日期暂按法定节假日计算（全国年节及纪念日放假办法），发布后自动重新计算。"));
         }
         lines.push(match self.stopped_on {
             Some(s) => format!("已于{}作出决定，共用{}个工作日。", zh_date(s), self.used),

@@ -148,6 +148,39 @@ pub struct ItemSpec {
 }
 
 impl ItemSpec {
+    /// A new item of `department` with the defaults the catalogue editor offers: a licensing
+    /// item in force at district level, 20 legal and 5 promised working days, one visit, fully
+    /// online, decided by the approval bureau's seal; no code, name, materials or steps yet.
+    pub fn draft(department: &str) -> ItemSpec {
+        ItemSpec {
+            code: String::new(),
+            name: String::new(),
+            kind: ItemKind::Licensing,
+            department: department.into(),
+            handling_department: department.into(),
+            legal_basis: String::new(),
+            legal_limit_days: 20,
+            promised_limit_days: 5,
+            mode: HandlingMode::Promised,
+            visits: 1,
+            fully_online: true,
+            not_online_reason: None,
+            levels: vec![Level::District],
+            materials: vec![],
+            fees: vec![],
+            inspection_required: false,
+            deficiency_pauses_clock: false,
+            steps: vec![],
+            handling_type: HandlingType::Approval,
+            status: ItemStatus::InForce,
+            seal_model: SealModel::Bureau,
+            sub_items: vec![],
+            joint_departments: vec![],
+            location: String::new(),
+            phone: String::new(),
+        }
+    }
+
     /// Whether the item accepts applications.
     pub fn takes_applications(&self) -> bool {
         self.status != ItemStatus::Cancelled
@@ -195,17 +228,8 @@ pub(crate) mod tests {
         ItemSpec {
             code: "010010010000".into(),
             name: "食品经营许可".into(),
-            kind: ItemKind::Licensing,
-            department: "scjgj".into(),
             handling_department: "spj".into(),
             legal_basis: "《中华人民共和国食品安全法》第三十五条".into(),
-            legal_limit_days: 20,
-            promised_limit_days: 5,
-            mode: HandlingMode::Promised,
-            visits: 1,
-            fully_online: true,
-            not_online_reason: None,
-            levels: vec![Level::District],
             materials: vec![Material {
                 name: "食品经营许可申请书".into(),
                 required: true,
@@ -214,17 +238,10 @@ pub(crate) mod tests {
                 kind: String::new(),
                 note: String::new(),
             }],
-            fees: vec![],
             inspection_required: true,
-            deficiency_pauses_clock: false,
             steps: vec![Step { name: "受理".into(), actor: "综合窗口".into(), days: 1 }],
-            handling_type: HandlingType::Approval,
-            status: ItemStatus::InForce,
-            seal_model: SealModel::Bureau,
-            sub_items: vec![],
-            joint_departments: vec![],
             location: "区政务服务中心一楼综合窗口".into(),
-            phone: String::new(),
+            ..ItemSpec::draft("scjgj")
         }
     }
 

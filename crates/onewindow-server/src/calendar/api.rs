@@ -28,6 +28,9 @@ pub struct AddResult {
     pub days: u32,
     /// The Nth working day after `from` (`from` itself not counted).
     pub date: String,
+    /// Counted provisionally, from the statutory holidays of a year whose schedule is not
+    /// published yet (暂按法定节假日计算).
+    pub provisional: bool,
 }
 /// The Nth working day after `from` (`from` not counted): weekends and official holidays
 /// skipped, adjusted working days (调休) counted.
@@ -38,8 +41,9 @@ pub async fn add_working_days(State(state): State<AppState>, ApiQuery(q): ApiQue
     if q.days > DAYS_MAX {
         return Err(ApiError::bad_request(format!("days不能超过{DAYS_MAX}"), format!("days above {DAYS_MAX}")));
     }
-    let to = state.calendar.get().add_working_days(from, WorkingDays(q.days)).map_err(calendar_error)?;
-    Ok(Json(AddResult { from: from.to_string(), days: q.days, date: to.to_string() }))
+    let calendar = state.calendar.get();
+    let to = calendar.add_working_days(from, WorkingDays(q.days)).map_err(calendar_error)?;
+    Ok(Json(AddResult { from: from.to_string(), days: q.days, date: to.to_string(), provisional: calendar.is_provisional(to) }))
 }
 /// `from` and `to`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -87,8 +91,11 @@ pub struct SpecialDay {
     pub kind: String,
     /// Name (春节, 国庆节, 春节调休…).
     pub name: String,
-    /// The State Council notice that decided it.
+    /// The State Council notice that decided it (for a provisional year's statutory holiday,
+    /// 全国年节及纪念日放假办法).
     pub source: String,
+    /// A statutory holiday of a year whose schedule is not published yet.
+    pub provisional: bool,
 }
 /// The days off and adjusted working days of a year, each with its source notice (the
 /// shipped State Council schedules and the days administrators set).
@@ -105,6 +112,7 @@ pub async fn list_days(State(state): State<AppState>, ApiQuery(q): ApiQuery<Year
                 kind: if info.kind == DayKind::Working { "working" } else { "holiday" }.into(),
                 name: info.name.unwrap_or_default().into(),
                 source: info.source.unwrap_or_default().into(),
+                provisional: info.provisional,
             })
             .collect(),
     )

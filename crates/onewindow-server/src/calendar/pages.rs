@@ -16,8 +16,11 @@ use serde::Deserialize;
 struct CalendarPage {
     page: Page,
     year: i16,
-    days: Vec<(String, &'static str, String, String, bool)>,
+    /// Date, arrangement, name, source, worked, provisional.
+    days: Vec<(String, &'static str, String, String, bool, bool)>,
     years_published: Vec<i16>,
+    years_provisional: Vec<i16>,
+    schedule_warning: Option<String>,
     message: Option<String>,
     errors: Vec<String>,
 }
@@ -29,13 +32,17 @@ pub struct CalendarParams {
     done: Option<String>,
 }
 
-fn calendar_page(
+async fn calendar_page(
     state: &AppState,
     user: &crate::web::auth::CurrentUser,
     year: i16,
     message: Option<String>,
     errors: Vec<String>,
 ) -> Response {
+    let schedule_warning = match crate::supervision::service::schedule_warning(state).await {
+        Ok(w) => w.map(|w| w.text()),
+        Err(e) => return html_error(e, Some(user)),
+    };
     let calendar = state.calendar.get();
     let days = calendar
         .days_of_year(year)
@@ -47,6 +54,7 @@ fn calendar_page(
                 info.name.unwrap_or_default().to_string(),
                 info.source.unwrap_or_default().to_string(),
                 info.kind == DayKind::Working,
+                info.provisional,
             )
         })
         .collect();
@@ -55,6 +63,8 @@ fn calendar_page(
         year,
         days,
         years_published: calendar.years_published().collect(),
+        years_provisional: calendar.years_provisional().collect(),
+        schedule_warning,
         message,
         errors,
     };
@@ -78,7 +88,7 @@ pub async fn calendar(State(state): State<AppState>, maybe: MaybeUser, Query(p):
             format!("已保存{d}的设置，在办办件的办结日期已重新计算。")
         }
     });
-    calendar_page(&state, &user, p.year.unwrap_or_else(|| state.clock.today().year()), message, vec![])
+    calendar_page(&state, &user, p.year.unwrap_or_else(|| state.clock.today().year()), message, vec![]).await
 }
 
 /// A calendar form: set a day, or publish a year.
@@ -122,7 +132,7 @@ pub async fn calendar_post(State(state): State<AppState>, maybe: MaybeUser, Form
         Err(e) if e.status.is_server_error() => html_error(e, Some(&user)),
         Err(e) => {
             let year = f.date.get(..4).and_then(|y| y.parse().ok()).unwrap_or_else(|| state.clock.today().year());
-            calendar_page(&state, &user, year, None, crate::web::problem_lines_of(&e))
+            calendar_page(&state, &user, year, None, crate::web::problem_lines_of(&e)).await
         }
     }
 }

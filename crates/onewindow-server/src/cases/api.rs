@@ -89,7 +89,7 @@ pub async fn create_case(
     responses((status = 200, body = CaseView), (status = 401, body = crate::web::problem::Problem), (status = 403, body = crate::web::problem::Problem), (status = 404, body = crate::web::problem::Problem)))]
 pub async fn get_case(State(state): State<AppState>, user: CurrentUser, Path(number): Path<String>) -> Result<Json<CaseView>, ApiError> {
     let detail = load_detail(&state, &user, &number).await?;
-    Ok(Json(CaseView::of(&user, detail)))
+    Ok(Json(CaseView::of(&user, detail, &state.calendar.get())))
 }
 
 /// Why this due date: when counting started and why, each holiday and weekend skipped, each

@@ -97,6 +97,7 @@ async fn notice(state: &AppState, c: &onewindow_store::CaseRecord, kind: Documen
         issued_date: issued,
         promised_limit_days: spec.as_ref().map(|s| s.promised_limit_days).filter(|_| c.accepted_at.is_some()),
         due_date: c.due_date.map(chinese_date),
+        due_date_provisional_year: onewindow_core::case::clock::provisional_year(&state.calendar.get(), [c.due_date]),
         person_responsible,
         phone: spec.as_ref().map(|s| s.phone.clone()).unwrap_or_default(),
         missing: c.deficiencies.iter().map(|d| (d.material.clone(), format!("{}前", chinese_date(d.deadline_date)))).collect(),

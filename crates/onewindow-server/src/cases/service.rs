@@ -598,6 +598,9 @@ pub struct TrackView {
     pub due_date: Option<String>,
     /// Promised limit in working days.
     pub promised_limit_days: Option<u32>,
+    /// Set when the due date is counted provisionally (暂按法定节假日计算): the first year whose
+    /// holiday schedule is not published yet.
+    pub provisional_year: Option<i16>,
     /// Closed (RFC 3339).
     pub closed_at: Option<String>,
     /// The steps so far.
@@ -661,6 +664,7 @@ pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Op
         submitted_at: case.submitted_at.to_string(),
         accepted_at: case.accepted_at.map(|t| t.to_string()),
         due_date: case.due_date.map(|d| d.to_string()),
+        provisional_year: onewindow_core::case::clock::provisional_year(&state.calendar.get(), [case.due_date, case.legal_due_date]),
         promised_limit_days: spec.map(|s| s.promised_limit_days).filter(|_| case.accepted_at.is_some()),
         closed_at: case.closed_at.map(|t| t.to_string()),
         state: case.state,

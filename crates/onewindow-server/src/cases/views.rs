@@ -3,7 +3,8 @@
 //! see it ([`onewindow_core::mask`]; who may is [`Permission::SeePersonalData`] in core's table).
 
 use crate::web::auth::CurrentUser;
-use onewindow_core::case::clock::{Explanation, WarningLevel};
+use onewindow_core::calendar::Calendar;
+use onewindow_core::case::clock::{Explanation, WarningLevel, provisional_year};
 use onewindow_core::case::{
     Applicant, CaseState, Channel, Correction, Deficiency, DeliveryMethod, InspectionKind, Opinion, Outcome, TaskKind,
 };
@@ -73,6 +74,9 @@ pub struct CaseView {
     /// Legal due date (YYYY-MM-DD).
     #[schema(format = Date)]
     pub legal_due_date: Option<String>,
+    /// Set when the due dates are counted provisionally (暂按法定节假日计算): the first year whose
+    /// holiday schedule is not published yet. They are recomputed when it is.
+    pub provisional_year: Option<i16>,
     /// Decided (RFC 3339).
     #[schema(format = DateTime)]
     pub decided_at: Option<String>,
@@ -267,10 +271,11 @@ impl From<InspectionRecord> for InspectionView {
 
 impl CaseView {
     /// The case with everything around it, as `reader` may see it.
-    pub fn of(reader: &CurrentUser, d: super::service::CaseDetail) -> CaseView {
+    pub fn of(reader: &CurrentUser, d: super::service::CaseDetail, calendar: &Calendar) -> CaseView {
         let applicant = applicant_for(reader, &d.case);
         let c = d.case;
         CaseView {
+            provisional_year: provisional_year(calendar, [c.due_date, c.legal_due_date]),
             applicant,
             state_label: c.state.label_zh().into(),
             channel: c.channel,

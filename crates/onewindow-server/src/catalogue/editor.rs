@@ -12,10 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use onewindow_core::catalogue::{
-    HandlingMode, HandlingType, ItemKind, ItemSpec, ItemStatus, KeptItem, SealModel, TransferBatch, ValidationContext, validate,
-};
-use onewindow_core::region::Level;
+use onewindow_core::catalogue::{ItemSpec, KeptItem, TransferBatch, ValidationContext, validate};
 use onewindow_core::role::{Permission, Role};
 use serde::Deserialize;
 
@@ -181,33 +178,8 @@ struct EditPage {
 }
 
 fn blank_item(snap: &crate::catalogue::cache::Snapshot) -> ItemSpec {
-    let bureau = snap.bureau().unwrap_or_default().to_string();
     ItemSpec {
-        code: String::new(),
-        name: String::new(),
-        kind: ItemKind::Licensing,
-        department: bureau.clone(),
-        handling_department: bureau,
-        legal_basis: String::new(),
-        legal_limit_days: 20,
-        promised_limit_days: 5,
-        mode: HandlingMode::Promised,
-        visits: 1,
-        fully_online: true,
-        not_online_reason: None,
-        levels: vec![Level::District],
-        materials: vec![],
-        fees: vec![],
-        inspection_required: false,
-        deficiency_pauses_clock: false,
-        steps: vec![],
-        handling_type: HandlingType::Approval,
-        status: ItemStatus::InForce,
-        seal_model: SealModel::Bureau,
-        sub_items: vec![],
-        joint_departments: vec![],
-        location: "示范区政务服务中心一楼综合受理窗口（示范大道88号）".into(),
-        phone: String::new(),
+        location: "示范区政务服务中心一楼综合受理窗口（示范大道88号）".into(), ..ItemSpec::draft(snap.bureau().unwrap_or_default())
     }
 }
 

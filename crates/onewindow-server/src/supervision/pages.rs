@@ -58,6 +58,7 @@ struct DashboardPage {
     extended: Vec<Row>,
     records: Vec<(AccountabilityRecord, String)>,
     may_review: bool,
+    schedule_warning: Option<String>,
 }
 
 /// The dashboard's filters, and `?done=` after a review.
@@ -97,6 +98,10 @@ async fn dashboard_page(
     let (snap, cells, warned, paused, extended, records) = match loaded {
         Ok(v) => v,
         Err(e) => return html_error(e.into(), Some(user)),
+    };
+    let schedule_warning = match super::service::schedule_warning(state).await {
+        Ok(w) => w.map(|w| w.text()),
+        Err(e) => return html_error(e, Some(user)),
     };
     let calendar = state.calendar.get();
     let today = state.clock.today();
@@ -145,6 +150,7 @@ async fn dashboard_page(
             })
             .collect(),
         may_review: user.can(Permission::ReviewAccountability),
+        schedule_warning,
         query_string,
         message,
         errors,

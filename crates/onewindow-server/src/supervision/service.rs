@@ -29,6 +29,38 @@ pub struct SupervisionQuery {
     pub limit: Option<i64>,
 }
 
+/// Next year's holiday schedule is not entered yet (from 1 November), and how many running
+/// cases hold dates counted provisionally meanwhile: shown to the system administrator and the
+/// supervision officer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleWarning {
+    /// The year to enter.
+    pub year: i16,
+    /// Running or paused cases with a provisional due date.
+    pub cases: i64,
+}
+
+impl ScheduleWarning {
+    /// The sentence shown.
+    pub fn text(&self) -> String {
+        format!(
+            "{}年节假日安排尚未录入。在办办件中有{}件的办结日期暂按法定节假日计算，录入并确认该年度安排后将自动重新计算。",
+            self.year, self.cases
+        )
+    }
+}
+
+/// The warning, if a schedule is missing today.
+pub async fn schedule_warning(state: &AppState) -> Result<Option<ScheduleWarning>, ApiError> {
+    let calendar = state.calendar.get();
+    let Some(year) = calendar.schedule_missing(state.clock.today()) else { return Ok(None) };
+    let cases = match calendar.provisional_from() {
+        Some(from) => state.store.cases_due_from(from).await?,
+        None => 0,
+    };
+    Ok(Some(ScheduleWarning { year, cases }))
+}
+
 pub fn bad(field: &str, zh: &str, en: &str) -> ApiError {
     ApiError::validation(serde_json::json!([{"field": field, "message_zh": zh, "message_en": en}]))
 }

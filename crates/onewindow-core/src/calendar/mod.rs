@@ -8,9 +8,17 @@
 //! under 全国年节及纪念日放假办法 (last amended by 国务院令第795号, in force from 2025). Those
 //! published days ship as data in `data/cn-working-days.csv` and are overrides of the default.
 //!
-//! A year without a published schedule is not guessed: arithmetic that needs one of its days
-//! returns [`CalendarError::NotPublished`], so a due date is never computed from a rule that
-//! the State Council may still change. Pure: no IO, no clock; "today" is an argument.
+//! A year whose schedule is not published yet never stops the window: for the
+//! [`PROVISIONAL_YEARS`] years after the last published one the calendar is *provisional*,
+//! the statutory holidays of 全国年节及纪念日放假办法 computed by [`statutory`] (weekends, the fixed
+//! and the lunar holidays, no adjusted working days). Every date that falls in such a year is
+//! provisional ([`Calendar::is_provisional`]): the views say so ("暂按法定节假日计算"), and the
+//! dates are recomputed when the year's notice is entered and published. Beyond that horizon,
+//! arithmetic returns [`CalendarError::NotPublished`]. Pure: no IO, no clock; "today" is an
+//! argument.
+
+mod astronomy;
+pub mod statutory;
 
 use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
@@ -19,10 +27,14 @@ use std::fmt;
 
 /// The shipped schedule of 2018–2026, checked against the PyPI package `chinesecalendar` by
 /// `scripts/check-calendar.py`.
-const CHINA_CSV: &str = include_str!("../data/cn-working-days.csv");
+const CHINA_CSV: &str = include_str!("../../data/cn-working-days.csv");
 
 /// The header line of a calendar CSV.
 const HEADER: [&str; 4] = ["date", "kind", "name", "source"];
+
+/// How many years after the last published one are counted provisionally, from the statutory
+/// holidays alone.
+pub const PROVISIONAL_YEARS: i16 = 2;
 
 /// Longest calendar file accepted, so that line numbers fit in a `u32` and a stray upload
 /// cannot make the parser run for long. Nine years of schedules take about 340 lines.
@@ -104,6 +116,8 @@ pub struct DayInfo<'a> {
     pub weekend: bool,
     /// An adjusted working day (调休上班): a Saturday or Sunday that is worked.
     pub adjusted: bool,
+    /// In a year whose schedule is not published: counted from the statutory holidays alone.
+    pub provisional: bool,
 }
 
 /// What is wrong with one row of a calendar: a CSV line, or a day set by an administrator.
@@ -190,10 +204,14 @@ pub enum CalendarError {
 ///
 /// Invariant: every override is valid by [`DayOverride`]'s rules (non-empty, bounded name and
 /// source; `working` only on a Saturday or Sunday).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calendar {
     overrides: BTreeMap<Date, DayOverride>,
     years_published: BTreeSet<i16>,
+    /// The years after the last published one that are counted provisionally, and their
+    /// statutory holidays; derived from `years_published` by `refresh_provisional`.
+    years_provisional: BTreeSet<i16>,
+    provisional: BTreeMap<Date, &'static str>,
 }
 
 /// Saturday or Sunday: the weekly rest days of 国务院令第174号.
@@ -269,7 +287,7 @@ impl Calendar {
         if text.lines().count() > CALENDAR_LINES_MAX {
             return Err(CalendarError::TooManyLines);
         }
-        let mut calendar = Calendar { overrides: BTreeMap::new(), years_published: BTreeSet::new() };
+        let mut calendar = Calendar::default();
         let mut line_first_of_date: BTreeMap<Date, u32> = BTreeMap::new();
         let mut header_seen = false;
         for (index, raw) in text.lines().enumerate() {
@@ -299,6 +317,7 @@ impl Calendar {
             return Err(CalendarError::NoHeader);
         }
         assert_eq!(calendar.overrides.len(), line_first_of_date.len());
+        calendar.refresh_provisional();
         Ok(calendar)
     }
 
@@ -320,6 +339,46 @@ impl Calendar {
     /// Declares the schedule of `year` complete, so that time limits may run through it.
     pub fn mark_published(&mut self, year: i16) {
         self.years_published.insert(year);
+        self.refresh_provisional();
+    }
+
+    /// Recomputes the provisional years: the [`PROVISIONAL_YEARS`] after the last published
+    /// one (none before a first published year, none past 2099).
+    fn refresh_provisional(&mut self) {
+        let first = self.years_published.last().map(|&last| last.saturating_add(1));
+        let years: BTreeSet<i16> = match first {
+            Some(first) => (first..first.saturating_add(PROVISIONAL_YEARS)).filter(|&y| y <= 2099).collect(),
+            None => BTreeSet::new(),
+        };
+        if years == self.years_provisional {
+            return;
+        }
+        self.provisional = years.iter().flat_map(|&year| statutory::holidays(year)).collect();
+        self.years_provisional = years;
+    }
+
+    /// The years counted provisionally, ascending.
+    pub fn years_provisional(&self) -> impl Iterator<Item = i16> {
+        self.years_provisional.iter().copied()
+    }
+
+    /// Whether `date` lies in a year counted provisionally: a date computed through it is
+    /// provisional too.
+    pub fn is_provisional(&self, date: Date) -> bool {
+        self.years_provisional.contains(&date.year())
+    }
+
+    /// The year whose schedule should be entered now and is not: the current year, and from
+    /// 1 November (the State Council publishes next year's in October–December) the next one
+    /// too; the earliest missing one.
+    pub fn schedule_missing(&self, today: Date) -> Option<i16> {
+        let next = (today.month() >= 11).then(|| today.year().saturating_add(1));
+        std::iter::once(today.year()).chain(next).find(|year| !self.years_published.contains(year))
+    }
+
+    /// The first day counted provisionally: every due date on or after it is provisional.
+    pub fn provisional_from(&self) -> Option<Date> {
+        self.years_provisional.first().and_then(|&year| Date::new(year, 1, 1).ok())
     }
 
     /// The years whose schedule is published, ascending.
@@ -327,9 +386,10 @@ impl Calendar {
         self.years_published.iter().copied()
     }
 
-    /// Whether the schedule of `date`'s year is published.
+    /// Whether time limits may run through `date`: its year is published, or counted
+    /// provisionally.
     pub fn covers(&self, date: Date) -> bool {
-        self.years_published.contains(&date.year())
+        self.years_published.contains(&date.year()) || self.is_provisional(date)
     }
 
     /// Whether people work on `date`: its override if any, else Monday–Friday. Outside the
@@ -337,7 +397,7 @@ impl Calendar {
     pub fn is_working_day(&self, date: Date) -> bool {
         match self.overrides.get(&date) {
             Some(day) => day.kind == DayKind::Working,
-            None => !is_weekend(date),
+            None => !is_weekend(date) && !self.provisional.contains_key(&date),
         }
     }
 
@@ -345,17 +405,19 @@ impl Calendar {
     pub fn day(&self, date: Date) -> DayInfo<'_> {
         let weekend = is_weekend(date);
         let day = self.overrides.get(&date);
+        let statutory = self.provisional.get(&date).filter(|_| day.is_none());
         let kind = match day {
             Some(day) => day.kind,
-            None if weekend => DayKind::Holiday,
+            None if weekend || statutory.is_some() => DayKind::Holiday,
             None => DayKind::Working,
         };
         let info = DayInfo {
             kind,
-            name: day.map(|day| day.name.as_str()),
-            source: day.map(|day| day.source.as_str()),
+            name: day.map(|day| day.name.as_str()).or(statutory.copied()),
+            source: day.map(|day| day.source.as_str()).or(statutory.map(|_| statutory::SOURCE)),
             weekend,
             adjusted: weekend && kind == DayKind::Working,
+            provisional: self.is_provisional(date),
         };
         assert_eq!(info.kind == DayKind::Working, self.is_working_day(date));
         info
@@ -456,7 +518,9 @@ impl Calendar {
         let (Ok(first), Ok(last)) = (Date::new(year, 1, 1), Date::new(year, 12, 31)) else {
             return Vec::new();
         };
-        self.overrides.range(first..=last).map(|(&date, _)| (date, self.day(date))).collect()
+        let statutory = self.provisional.range(first..=last).map(|(&date, _)| date);
+        let dates: BTreeSet<Date> = self.overrides.range(first..=last).map(|(&date, _)| date).chain(statutory).collect();
+        dates.into_iter().map(|date| (date, self.day(date))).collect()
     }
 }
 
@@ -552,7 +616,12 @@ mod tests {
         assert!(!calendar.covers(date(2017, 12, 31)));
         assert!(calendar.covers(date(2018, 1, 1)));
         assert!(calendar.covers(date(2026, 12, 31)));
-        assert!(!calendar.covers(date(2027, 1, 1)));
+        assert!(!calendar.is_provisional(date(2026, 12, 31)));
+        // 2027 and 2028 are counted provisionally, from the statutory holidays; 2029 not at all.
+        assert_eq!(calendar.years_provisional().collect::<Vec<i16>>(), vec![2027, 2028]);
+        assert!(calendar.covers(date(2027, 1, 1)) && calendar.is_provisional(date(2027, 1, 1)));
+        assert_eq!(calendar.provisional_from(), Some(date(2027, 1, 1)));
+        assert!(!calendar.covers(date(2029, 1, 1)));
         // 2025 (国办发明电〔2024〕12号): 28 days off and 5 adjusted working days.
         let days = calendar.days_of_year(2025);
         let working = days.iter().filter(|(_, info)| info.adjusted).count();
@@ -632,7 +701,8 @@ mod tests {
 
         // A plain week: only the weekend is listed, unnamed.
         let days = calendar.explain(date(2025, 3, 2), date(2025, 3, 9));
-        let plain_weekend = DayInfo { kind: DayKind::Holiday, name: None, source: None, weekend: true, adjusted: false };
+        let plain_weekend =
+            DayInfo { kind: DayKind::Holiday, name: None, source: None, weekend: true, adjusted: false, provisional: false };
         let expected = vec![(date(2025, 3, 8), plain_weekend), (date(2025, 3, 9), plain_weekend)];
         assert_eq!(days, expected);
         assert_eq!(calendar.explain(date(2025, 3, 9), date(2025, 3, 2)), Vec::new());
@@ -642,19 +712,54 @@ mod tests {
     fn calendar_not_published() {
         let calendar = Calendar::china();
         let table =
-            [(date(2026, 12, 30), 5, 2027), (date(2026, 12, 31), 1, 2027), (date(2030, 6, 3), 0, 2030), (date(2017, 6, 5), 0, 2017)];
+            [(date(2028, 12, 29), 5, 2029), (date(2028, 12, 29), 1, 2029), (date(2030, 6, 3), 0, 2030), (date(2017, 6, 5), 0, 2017)];
         for (from, days, year) in table {
             let got = calendar.add_working_days(from, WorkingDays(days));
             assert_eq!(got, Err(CalendarError::NotPublished { year }), "{from} + {days}");
         }
         // The walk itself never enters an unpublished year, however many days are asked.
         let got = calendar.add_working_days(date(2018, 1, 1), WorkingDays(u32::MAX));
-        assert_eq!(got, Err(CalendarError::NotPublished { year: 2027 }));
-        let got = calendar.working_days_between(date(2026, 12, 1), date(2027, 1, 10));
-        assert_eq!(got, Err(CalendarError::NotPublished { year: 2027 }));
-        // The last day of 2026 can still be reached and counted.
-        let got = calendar.add_working_days(date(2026, 12, 30), WorkingDays(1));
-        assert_eq!(got, Ok(date(2026, 12, 31)));
+        assert_eq!(got, Err(CalendarError::NotPublished { year: 2029 }));
+        let got = calendar.working_days_between(date(2028, 12, 1), date(2029, 1, 10));
+        assert_eq!(got, Err(CalendarError::NotPublished { year: 2029 }));
+        // The last day of the provisional years can still be reached and counted.
+        let got = calendar.add_working_days(date(2028, 12, 28), WorkingDays(1));
+        assert_eq!(got, Ok(date(2028, 12, 29)));
+    }
+
+    #[test]
+    fn calendar_schedule_missing_from_november() {
+        let mut calendar = Calendar::china();
+        assert_eq!(calendar.schedule_missing(date(2026, 10, 31)), None);
+        assert_eq!(calendar.schedule_missing(date(2026, 11, 1)), Some(2027));
+        assert_eq!(calendar.schedule_missing(date(2026, 12, 31)), Some(2027));
+        assert_eq!(calendar.schedule_missing(date(2027, 3, 1)), Some(2027));
+        calendar.mark_published(2027);
+        assert_eq!(calendar.schedule_missing(date(2026, 12, 31)), None);
+        assert_eq!(calendar.schedule_missing(date(2027, 11, 1)), Some(2028));
+    }
+
+    #[test]
+    fn calendar_counts_an_unpublished_year_from_the_statutory_holidays() {
+        let calendar = Calendar::china();
+        // Wed 2026-12-30 + 5: Thu 31st; 元旦 Fri 1 January 2027 and the weekend skipped; Mon 4 to
+        // Thu 7 January.
+        let due = calendar.add_working_days(date(2026, 12, 30), WorkingDays(5));
+        assert_eq!(due, Ok(date(2027, 1, 7)));
+        assert!(calendar.is_provisional(date(2027, 1, 7)));
+        let new_year = calendar.day(date(2027, 1, 1));
+        assert_eq!((new_year.kind, new_year.name, new_year.provisional), (DayKind::Holiday, Some("元旦"), true));
+        assert_eq!(new_year.source, Some(statutory::SOURCE));
+        // 春节 2027: 除夕 Fri 5 February to 初三 Mon 8 February off, no adjusted working day.
+        assert_eq!(calendar.add_working_days(date(2027, 2, 4), WorkingDays(1)), Ok(date(2027, 2, 9)));
+        assert!(calendar.is_working_day(date(2027, 2, 4)) && !calendar.is_working_day(date(2027, 2, 8)));
+        assert!(!calendar.is_working_day(date(2027, 2, 6)), "a Saturday stays off: no 调休 is guessed");
+        // A 30-working-day item accepted on 2026-12-03 is due in January 2027.
+        let due = calendar.add_working_days(date(2026, 12, 3), WorkingDays(30)).unwrap();
+        assert_eq!(due, date(2027, 1, 15));
+        let listed = calendar.days_of_year(2027);
+        assert_eq!(listed.len(), 13, "{listed:?}");
+        assert!(listed.iter().all(|(_, info)| info.provisional && info.kind == DayKind::Holiday));
     }
 
     #[test]
@@ -668,14 +773,21 @@ mod tests {
         assert_eq!(calendar.remove_day(date(2024, 3, 5)).map(|d| d.kind), Some(DayKind::Holiday));
         assert!(calendar.is_working_day(date(2024, 3, 5)));
 
-        // Next year's notice: entered days count only once the year is marked published.
+        // Next year's notice: entered days count at once, over the statutory ones; the year
+        // stays provisional until it is marked published.
         let set = calendar.set_day(date(2027, 1, 1), DayKind::Holiday, "元旦", "国办发明电〔2026〕X号");
         assert_eq!(set, Ok(None));
+        let set = calendar.set_day(date(2027, 1, 4), DayKind::Holiday, "元旦", "国办发明电〔2026〕X号");
+        assert_eq!(set, Ok(None));
         let got = calendar.add_working_days(date(2026, 12, 31), WorkingDays(1));
-        assert_eq!(got, Err(CalendarError::NotPublished { year: 2027 }));
+        assert_eq!(got, Ok(date(2027, 1, 5)));
+        assert!(calendar.is_provisional(date(2027, 1, 5)));
+        assert_eq!(calendar.day(date(2027, 1, 1)).source, Some("国办发明电〔2026〕X号"));
         calendar.mark_published(2027);
         let got = calendar.add_working_days(date(2026, 12, 31), WorkingDays(1));
-        assert_eq!(got, Ok(date(2027, 1, 4)));
+        assert_eq!(got, Ok(date(2027, 1, 5)));
+        assert!(!calendar.is_provisional(date(2027, 1, 5)));
+        assert_eq!(calendar.years_provisional().collect::<Vec<i16>>(), vec![2028, 2029]);
 
         let table = [
             (date(2027, 1, 5), DayKind::Working, "调休", "x", RowProblem::WorkingWeekday { date: date(2027, 1, 5) }),
@@ -746,7 +858,7 @@ mod tests {
             json,
             serde_json::json!(["2026-01-01", {
                 "kind": "holiday", "name": "元旦", "source": "国办发明电〔2025〕7号",
-                "weekend": false, "adjusted": false
+                "weekend": false, "adjusted": false, "provisional": false
             }])
         );
         assert_eq!(serde_json::to_string(&WorkingDays(20)).unwrap(), "20");
@@ -762,18 +874,12 @@ mod tests {
         #[test]
         fn calendar_add_lands_on_a_later_working_day(from in date_published(), days in 1u32..60) {
             let calendar = Calendar::china();
-            match calendar.add_working_days(from, WorkingDays(days)) {
-                Ok(due) => {
-                    prop_assert!(due > from);
-                    prop_assert!(calendar.is_working_day(due));
-                    prop_assert_eq!(calendar.working_days_between(from, due), Ok(WorkingDays(days)));
-                }
-                // Only a walk that would run past 2026 may fail.
-                Err(error) => {
-                    prop_assert_eq!(error, CalendarError::NotPublished { year: 2027 });
-                    prop_assert!(from >= date(2026, 9, 1));
-                }
-            }
+            // The provisional years take over where the published ones end.
+            let due = calendar.add_working_days(from, WorkingDays(days)).unwrap();
+            prop_assert!(due > from);
+            prop_assert!(calendar.is_working_day(due));
+            prop_assert_eq!(calendar.working_days_between(from, due), Ok(WorkingDays(days)));
+            prop_assert_eq!(calendar.is_provisional(due), due.year() >= 2027);
         }
 
         #[test]
