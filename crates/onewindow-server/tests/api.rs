@@ -482,7 +482,7 @@ async fn the_working_day_calendar_is_public() {
     // National Day 2024: 1–7 October off, Sunday 29 September and Saturday 12 October worked.
     let (status, r) = app.get_json("/api/v1/calendar/add-working-days?from=2024-09-30&days=1").await;
     assert_eq!(status, 200);
-    assert_eq!(r, json!({"from": "2024-09-30", "days": 1, "date": "2024-10-08"}));
+    assert_eq!(r, json!({"from": "2024-09-30", "days": 1, "date": "2024-10-08", "provisional": false}));
     let (_, r) = app.get_json("/api/v1/calendar/working-days-between?from=2024-09-27&to=2024-10-12").await;
     assert_eq!(r["working_days"], 7, "29, 30 Sep and 8–12 Oct");
     let (_, days) = app.get_json("/api/v1/calendar/days?year=2024").await;

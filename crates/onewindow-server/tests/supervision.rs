@@ -303,7 +303,7 @@ onewindow_store::per_backend! {
 
         // Accepted; the legal due date, 30 working days on, is counted provisionally.
         let c = case(&app, &a.clerk, &number).await;
-        assert_eq!(c["state"], "accepted");
+        assert_eq!(c["state"], "in_review");
         assert_eq!((c["due_date"].as_str(), c["legal_due_date"].as_str()), (Some("2026-12-24"), Some("2027-01-15")), "{c}");
         assert_eq!(c["provisional_year"], 2027);
         let d = deadline(&app, &a.applicant, &number).await;
