@@ -77,12 +77,12 @@ fn months_of_sui(year: i16) -> Vec<LunarMonth> {
     let leap_index = if months == 13 { (1..months).find(|&i| !holds_principal(i)) } else { None };
     let mut number = 11u8;
     let mut out = Vec::with_capacity(months);
-    for i in 0..months {
+    for (i, &first) in firsts.iter().take(months).enumerate() {
         let leap = Some(i) == leap_index;
         if i > 0 && !leap {
             number = number % 12 + 1;
         }
-        out.push(LunarMonth { first: firsts[i], number, leap });
+        out.push(LunarMonth { first, number, leap });
     }
     out
 }
