@@ -32,13 +32,23 @@ fn delta_t_seconds(year: f64) -> f64 {
     }
 }
 
+/// Julian day number of 1970-01-01 (a Julian day starts at noon).
+const JDN_1970: i64 = 2_440_588;
+const EPOCH_1970: Date = Date::constant(1970, 1, 1);
+
 /// The calendar date in Beijing (UTC+8) of an instant given in TT.
 pub fn beijing_date(jde: Jde) -> Date {
     let year = 2000.0 + (jde - J2000) / 365.25;
     let jd_beijing = jde - delta_t_seconds(year) / 86_400.0 + 8.0 / 24.0;
-    // Julian day number 2,440,588 is 1970-01-01; a Julian day starts at noon.
-    let days = (jd_beijing + 0.5).floor() as i64 - 2_440_588;
-    Date::constant(1970, 1, 1).checked_add(days.days()).expect("a date between 1900 and 2100")
+    let days = (jd_beijing + 0.5).floor() as i64 - JDN_1970;
+    EPOCH_1970.checked_add(days.days()).expect("a date between 1900 and 2100")
+}
+
+/// The Julian day of `date`'s noon: the inverse of [`beijing_date`] to within a day, enough
+/// to start a search for a lunation or a solar term.
+pub fn julian_day(date: Date) -> f64 {
+    let days = date.since(EPOCH_1970).map(|span| span.get_days()).unwrap_or(0);
+    JDN_1970 as f64 + f64::from(days)
 }
 
 /// The mean new moon of lunation `k` (k = 0 is 2000-01-06) corrected by Meeus's periodic terms

@@ -7,7 +7,7 @@
 //! twelve months do not reach the next eleventh, the first month holding no principal solar
 //! term (中气) is a leap month and repeats the number before it.
 
-use super::astronomy::{beijing_date, lunation_before, new_moon, solar_term_in};
+use super::astronomy::{beijing_date, julian_day, lunation_before, new_moon, solar_term_in};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -47,12 +47,6 @@ fn month_holding(date: Date) -> (f64, Date) {
         k -= 1.0;
     }
     (k, beijing_date(new_moon(k)))
-}
-
-/// Julian day of `date`'s noon, close enough to start a search for a lunation.
-fn julian_day(date: Date) -> f64 {
-    let days = date.since(Date::constant(1970, 1, 1)).map(|span| span.get_days()).unwrap_or(0);
-    2_440_588.0 + f64::from(days)
 }
 
 /// The months from the eleventh month of `year − 1` (the one holding that December's winter

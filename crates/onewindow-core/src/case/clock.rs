@@ -646,8 +646,8 @@ pub struct Explanation {
 
 /// The first provisional year of `calendar`, if any of `dates` is provisional.
 pub fn provisional_year(calendar: &Calendar, dates: impl IntoIterator<Item = Option<Date>>) -> Option<i16> {
-    let from = calendar.provisional_from()?;
-    dates.into_iter().flatten().any(|d| d >= from).then_some(from.year())
+    let first = calendar.years_provisional().next()?;
+    dates.into_iter().flatten().any(|d| calendar.is_provisional(d)).then_some(first)
 }
 
 fn zh_date(d: Date) -> String {

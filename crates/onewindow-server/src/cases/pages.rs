@@ -385,7 +385,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, number: &str, messa
     let handler = user.can(Permission::PauseClock);
     let t = CasePage {
         tl: crate::cases::service::explain(state, c).unwrap_or(None),
-        provisional: onewindow_core::case::clock::provisional_year(&calendar, [c.due_date, c.legal_due_date]).is_some(),
+        provisional: crate::cases::service::provisional_year_of(&calendar, c).is_some(),
         tl_badge: crate::cases::time_limit::badge(c.clock.as_ref(), &calendar, today),
         can_pause: handler && running.is_some_and(|k| k.is_running()),
         can_resume: handler && running.is_some_and(|k| k.open_pause().is_some_and(|p| p.kind != PauseKind::Deficiency)),

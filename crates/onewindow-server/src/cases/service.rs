@@ -609,6 +609,12 @@ pub struct TrackView {
     pub time_limit: Option<Explanation>,
 }
 
+/// The first provisional year of the calendar when the case's due date or legal due date is
+/// counted provisionally (暂按法定节假日计算): what the case page, its API view and tracking show.
+pub fn provisional_year_of(calendar: &onewindow_core::calendar::Calendar, case: &CaseRecord) -> Option<i16> {
+    onewindow_core::case::clock::provisional_year(calendar, [case.due_date, case.legal_due_date])
+}
+
 /// Builds the public view; `None` when the number and code do not match (no hint which is wrong).
 pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Option<TrackView>, ApiError> {
     let number: String = number.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -664,7 +670,7 @@ pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Op
         submitted_at: case.submitted_at.to_string(),
         accepted_at: case.accepted_at.map(|t| t.to_string()),
         due_date: case.due_date.map(|d| d.to_string()),
-        provisional_year: onewindow_core::case::clock::provisional_year(&state.calendar.get(), [case.due_date, case.legal_due_date]),
+        provisional_year: provisional_year_of(&state.calendar.get(), &case),
         promised_limit_days: spec.map(|s| s.promised_limit_days).filter(|_| case.accepted_at.is_some()),
         closed_at: case.closed_at.map(|t| t.to_string()),
         state: case.state,

@@ -4,7 +4,7 @@
 
 use crate::web::auth::CurrentUser;
 use onewindow_core::calendar::Calendar;
-use onewindow_core::case::clock::{Explanation, WarningLevel, provisional_year};
+use onewindow_core::case::clock::{Explanation, WarningLevel};
 use onewindow_core::case::{
     Applicant, CaseState, Channel, Correction, Deficiency, DeliveryMethod, InspectionKind, Opinion, Outcome, TaskKind,
 };
@@ -275,7 +275,7 @@ impl CaseView {
         let applicant = applicant_for(reader, &d.case);
         let c = d.case;
         CaseView {
-            provisional_year: provisional_year(calendar, [c.due_date, c.legal_due_date]),
+            provisional_year: super::service::provisional_year_of(calendar, &c),
             applicant,
             state_label: c.state.label_zh().into(),
             channel: c.channel,
