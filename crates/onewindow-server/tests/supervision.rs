@@ -313,7 +313,9 @@ onewindow_store::per_backend! {
         // Every reader is told: the case page, the public tracking page, the officer's and the
         // system administrator's pages (with the number of cases concerned).
         let clerk = page_client(&app, "clerk").await;
-        assert!(page(&app, &clerk, &format!("/cases/{number}")).await.contains("暂按法定节假日计算"));
+        let case_page = page(&app, &clerk, &format!("/cases/{number}")).await;
+        assert!(case_page.contains("暂按法定节假日计算"), "the legal due date is marked");
+        assert!(!case_page.contains("data-testid=\"provisional\""), "the promised due date, in 2026, is not");
         let anonymous = reqwest::Client::new();
         let code = c["query_code"].as_str().unwrap();
         let track = anonymous.get(app.url(&format!("/track?number={number}&code={code}"))).send().await.unwrap().text().await.unwrap();

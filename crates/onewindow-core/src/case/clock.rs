@@ -548,6 +548,8 @@ impl CaseClock {
             paused: self.open_pause().is_some(),
             stopped_on: self.stopped_on,
             provisional_year: provisional_year(calendar, [Some(due), legal_due]),
+            due_date_provisional: calendar.is_provisional(due),
+            legal_due_date_provisional: legal_due.is_some_and(|d| calendar.is_provisional(d)),
             lines_zh: Vec::new(),
         };
         let lines_zh = e.to_chinese();
@@ -640,6 +642,10 @@ pub struct Explanation {
     /// it or later: the dates are counted from the statutory holidays alone
     /// (暂按法定节假日计算) and move when the year's schedule is published.
     pub provisional_year: Option<i16>,
+    /// The promised due date lies in a provisional year.
+    pub due_date_provisional: bool,
+    /// The legal due date lies in a provisional year.
+    pub legal_due_date_provisional: bool,
     /// The same, in plain Chinese, one sentence per line.
     pub lines_zh: Vec<String>,
 }

@@ -251,8 +251,8 @@ struct CasePage {
     can_deliver: bool,
     can_confirm: bool,
     tl: Option<onewindow_core::case::clock::Explanation>,
-    /// The due dates are counted provisionally (暂按法定节假日计算).
-    provisional: bool,
+    /// The promised due date is counted provisionally (暂按法定节假日计算).
+    due_provisional: bool,
     tl_badge: Option<crate::cases::time_limit::Badge>,
     can_pause: bool,
     can_resume: bool,
@@ -385,7 +385,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, number: &str, messa
     let handler = user.can(Permission::PauseClock);
     let t = CasePage {
         tl: crate::cases::service::explain(state, c).unwrap_or(None),
-        provisional: crate::cases::service::provisional_year_of(&calendar, c).is_some(),
+        due_provisional: c.due_date.is_some_and(|d| calendar.is_provisional(d)),
         tl_badge: crate::cases::time_limit::badge(c.clock.as_ref(), &calendar, today),
         can_pause: handler && running.is_some_and(|k| k.is_running()),
         can_resume: handler && running.is_some_and(|k| k.open_pause().is_some_and(|p| p.kind != PauseKind::Deficiency)),

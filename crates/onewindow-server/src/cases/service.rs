@@ -598,21 +598,15 @@ pub struct TrackView {
     pub due_date: Option<String>,
     /// Promised limit in working days.
     pub promised_limit_days: Option<u32>,
-    /// Set when the due date is counted provisionally (暂按法定节假日计算): the first year whose
-    /// holiday schedule is not published yet.
-    pub provisional_year: Option<i16>,
+    /// The promised due date is counted provisionally (暂按法定节假日计算), its year's holiday
+    /// schedule not published yet.
+    pub due_date_provisional: bool,
     /// Closed (RFC 3339).
     pub closed_at: Option<String>,
     /// The steps so far.
     pub steps: Vec<TrackStep>,
     /// The time limit: why the due date, pauses, the extension (once accepted).
     pub time_limit: Option<Explanation>,
-}
-
-/// The first provisional year of the calendar when the case's due date or legal due date is
-/// counted provisionally (暂按法定节假日计算): what the case page, its API view and tracking show.
-pub fn provisional_year_of(calendar: &onewindow_core::calendar::Calendar, case: &CaseRecord) -> Option<i16> {
-    onewindow_core::case::clock::provisional_year(calendar, [case.due_date, case.legal_due_date])
 }
 
 /// Builds the public view; `None` when the number and code do not match (no hint which is wrong).
@@ -670,7 +664,7 @@ pub async fn track_view(state: &AppState, number: &str, code: &str) -> Result<Op
         submitted_at: case.submitted_at.to_string(),
         accepted_at: case.accepted_at.map(|t| t.to_string()),
         due_date: case.due_date.map(|d| d.to_string()),
-        provisional_year: provisional_year_of(&state.calendar.get(), &case),
+        due_date_provisional: case.due_date.is_some_and(|d| state.calendar.get().is_provisional(d)),
         promised_limit_days: spec.map(|s| s.promised_limit_days).filter(|_| case.accepted_at.is_some()),
         closed_at: case.closed_at.map(|t| t.to_string()),
         state: case.state,

@@ -74,8 +74,8 @@ pub struct CaseView {
     /// Legal due date (YYYY-MM-DD).
     #[schema(format = Date)]
     pub legal_due_date: Option<String>,
-    /// Set when the due dates are counted provisionally (暂按法定节假日计算): the first year whose
-    /// holiday schedule is not published yet. They are recomputed when it is.
+    /// Set when the due date or the legal due date is counted provisionally (暂按法定节假日计算):
+    /// the first year whose holiday schedule is not published yet. They are recomputed when it is.
     pub provisional_year: Option<i16>,
     /// Decided (RFC 3339).
     #[schema(format = DateTime)]
@@ -275,7 +275,7 @@ impl CaseView {
         let applicant = applicant_for(reader, &d.case);
         let c = d.case;
         CaseView {
-            provisional_year: super::service::provisional_year_of(calendar, &c),
+            provisional_year: onewindow_core::case::clock::provisional_year(calendar, [c.due_date, c.legal_due_date]),
             applicant,
             state_label: c.state.label_zh().into(),
             channel: c.channel,
