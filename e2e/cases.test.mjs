@@ -243,19 +243,62 @@ test('a case goes from online application to delivery, and the public tracks it'
   assert.equal(new URL(reviewer.url()).pathname, `/cases/${number}`);
   await assertAccessible(reviewer);
   const taskNames = [];
+  let triedEmpty = false;
+  let inspected = false;
   for (;;) {
     const submit = reviewer.getByRole('button', { name: '提交意见', exact: true });
     if ((await submit.count()) === 0) break;
     assert.ok(taskNames.length < 10, `still tasks open after ${taskNames.join(', ')}`);
     const task = reviewer.locator('section').filter({ has: submit }).first();
-    taskNames.push((await task.getByRole('heading').first().innerText()).trim());
+    const name = (await task.getByRole('heading').first().innerText()).trim();
+    const button = task.getByRole('button', { name: '提交意见', exact: true });
+    if (!triedEmpty) {
+      // Nothing is chosen for the reviewer, and an empty opinion passes nothing: not in the
+      // browser, and not at the server when the browser's check is bypassed.
+      triedEmpty = true;
+      assert.equal(await task.getByLabel('同意', { exact: true }).isChecked(), false, '同意 is preselected');
+      await button.click();
+      assert.equal(await caseState(reviewer), '审查中', 'an empty opinion was submitted');
+      await task.locator('form').evaluate((form) => { form.noValidate = true; });
+      await clickAndLoad(reviewer, button);
+      assert.match(await alertMessage(reviewer), /请选择审查结论/, 'no error for an opinion without its conclusion');
+      continue;
+    }
+    if (!inspected && (await task.getByTestId('needs-inspection').count()) > 0) {
+      // A site-inspection step passes only on an inspection on record.
+      inspected = true;
+      await task.getByLabel('同意', { exact: true }).check();
+      await task.getByLabel('审查意见', { exact: true }).fill('现场情况良好');
+      await clickAndLoad(reviewer, button);
+      assert.match(await alertMessage(reviewer), /须先安排并记录现场核查/, 'an inspection step passed without an inspection');
+      const inspect = section(reviewer, '现场核查');
+      await inspect.getByLabel('独立核查', { exact: true }).check();
+      await inspect.getByLabel('核查内容', { exact: true }).fill('核对采伐地点、蓄积量');
+      await act(reviewer, inspect.getByRole('button', { name: '安排现场核查', exact: true }), number, '安排现场核查');
+      const findings = section(reviewer, '记录核查结果');
+      await findings.getByLabel('核查意见', { exact: true }).fill('采伐地点与申请一致，蓄积量核实无误');
+      await act(reviewer, findings.getByRole('button', { name: '提交核查结果', exact: true }), number, '提交核查结果');
+      continue;
+    }
+    taskNames.push(name);
     await task.getByLabel('同意', { exact: true }).check();
     await task.getByLabel('审查意见', { exact: true }).fill('符合条件，同意');
     if (taskNames.length === 1) await screenshot(reviewer, 'case-review-task');
-    const button = task.getByRole('button', { name: '提交意见', exact: true });
-    await act(reviewer, button, number, `提交意见 (${taskNames.at(-1)})`);
+    // The form as it is sent, to send it again after it went through.
+    const sent = await task.locator('form').evaluate((form) => [...new FormData(form)].map(([k, v]) => [k, String(v)]));
+    await act(reviewer, button, number, `提交意见 (${name})`);
     assert.ok((await statusMessage(reviewer)).includes('意见已提交'), 'no confirmation after 提交意见');
+    // A second click on the same form does nothing and says so.
+    const again = await reviewer.evaluate(async ([action, fields]) => {
+      const body = new FormData();
+      for (const [k, v] of fields) body.append(k, v);
+      const r = await fetch(action, { method: 'POST', body });
+      return { status: r.status, url: r.url };
+    }, [`/cases/${number}/work`, sent]);
+    assert.equal(again.status, 200);
+    assert.equal(new URL(again.url).searchParams.get('done'), 'already', `a second submit was not recognised: ${again.url}`);
   }
+  assert.ok(inspected, `${FORESTRY}'s 现场核查 step did not ask for an inspection`);
   assert.ok(
     taskNames.length >= 2,
     `${FORESTRY} should have two review steps, the reviewer had ${taskNames.join(', ')}`,
@@ -273,8 +316,10 @@ test('a case goes from online application to delivery, and the public tracks it'
   await assertAccessible(leader);
   await screenshot(leader, 'case-leader-inbox');
   await clickAndLoad(leader, ready);
+  assert.equal(await leader.getByLabel('准予许可', { exact: true }).isChecked(), false, '准予许可 is preselected');
   await leader.getByLabel('准予许可', { exact: true }).check();
   await leader.getByLabel('决定理由', { exact: true }).fill('符合林木采伐条件');
+  await leader.getByLabel(/确认作出此决定/).check();
   await assertAccessible(leader);
   await screenshot(leader, 'case-decide');
   await act(leader, leader.getByRole('button', { name: '作出决定', exact: true }), number, '作出决定');

@@ -281,10 +281,21 @@ onewindow_store::per_backend! {
         // The review step, then parallel opinions of the two joint departments.
         let c = case(&app, &a.reviewer, number).await;
         let step = c["tasks"].as_array().unwrap().iter().find(|t| t["state"] == "open").unwrap()["id"].as_i64().unwrap();
+        // An opinion without its text passes nothing, not even as 同意.
+        let r = app
+            .http
+            .post(app.url(&format!("/api/v1/tasks/{step}/complete")))
+            .bearer_auth(&a.reviewer)
+            .json(&json!({"opinion": "approve", "comment": "  "}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, 422, "validation").await;
+        assert_eq!(case(&app, &a.reviewer, number).await["state"], "in_review", "the empty opinion moved the case");
         app.http
             .post(app.url(&format!("/api/v1/tasks/{step}/complete")))
             .bearer_auth(&a.reviewer)
-            .json(&json!({"opinion": "approve"}))
+            .json(&json!({"opinion": "approve", "comment": "符合规划，同意"}))
             .send()
             .await
             .unwrap();
@@ -300,7 +311,7 @@ onewindow_store::per_backend! {
             .http
             .post(app.url(&format!("/api/v1/tasks/{}/complete", opinions[0])))
             .bearer_auth(&a.reviewer)
-            .json(&json!({"opinion": "reject"}))
+            .json(&json!({"opinion": "reject", "comment": ""}))
             .send()
             .await
             .unwrap();
@@ -316,7 +327,7 @@ onewindow_store::per_backend! {
         app.http
             .post(app.url(&format!("/api/v1/tasks/{}/complete", opinions[1])))
             .bearer_auth(&a.reviewer)
-            .json(&json!({"opinion": "approve"}))
+            .json(&json!({"opinion": "approve", "comment": "同意"}))
             .send()
             .await
             .unwrap();
@@ -576,7 +587,7 @@ onewindow_store::per_backend! {
         let c = case(&app, &a.reviewer, &number).await;
         let step = c["tasks"].as_array().unwrap().iter().find(|t| t["state"] == "open").unwrap()["id"].as_i64().unwrap();
         let r =
-            app.http.post(app.url(&format!("/api/v1/tasks/{step}/complete"))).bearer_auth(&a.reviewer).json(&json!({"opinion": "approve"}));
+            app.http.post(app.url(&format!("/api/v1/tasks/{step}/complete"))).bearer_auth(&a.reviewer).json(&json!({"opinion": "approve", "comment": "符合条件"}));
         assert_eq!(r.send().await.unwrap().status(), 200);
         let c = case(&app, &a.reviewer, &number).await;
         assert_eq!(c["state"], "awaiting_opinions");
@@ -651,6 +662,7 @@ onewindow_store::per_backend! {
 
         // Two completes the second step; one, which wrote the case last, still has it open: its
         // write finds the case moved on, and the step is refused as done.
+        common::flow::inspect(&two, &a.reviewer, &number).await;
         let (status, body) = complete_task(&two, &a.reviewer, second, "现场与平面图一致").await;
         assert_eq!(status, 200, "{body}");
         let (status, body) = complete_task(&one, &a.reviewer, second, "现场与平面图一致").await;
@@ -672,7 +684,7 @@ onewindow_store::per_backend! {
         let actions: Vec<&str> = log.iter().map(|(_, a)| *a).collect();
         assert_eq!(
             actions,
-            ["submit", "accept", "start_review", "complete_task", "complete_task", "approve", "deliver"],
+            ["submit", "accept", "start_review", "complete_task", "order_inspection", "complete_inspection", "complete_task", "approve", "deliver"],
             "{}",
             backend.name()
         );

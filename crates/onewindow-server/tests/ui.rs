@@ -148,3 +148,99 @@ async fn the_case_page_names_people_not_accounts() {
     assert!(page.contains("首问负责：李芳（综合窗口）"), "{page}");
     assert!(!page.contains("首问负责：clerk"));
 }
+
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = html.find(&key).unwrap_or_else(|| panic!("no {name} field")) + key.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+fn task_form(csrf: &str, version: &str, task: i64, opinion: &str, comment: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .text("version", version.to_string())
+        .text("action", "complete-task")
+        .text("task_id", task.to_string())
+        .text("opinion", opinion.to_string())
+        .text("comment", comment.to_string())
+}
+
+#[tokio::test]
+async fn review_cannot_be_skipped_by_accident() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let a = common::flow::actors(&app).await;
+    // 审查, then 现场核查.
+    let item = common::flow::item_named(&app, "林木采伐许可证核发").await;
+    let number = common::flow::submit(&app, &a.clerk, &item, &[], serde_json::json!({})).await["number"].as_str().unwrap().to_string();
+    common::flow::ok(&app, &a.clerk, &number, "accept", serde_json::json!({})).await;
+    let reviewer = client();
+    login(&app, &reviewer, "reviewer").await;
+    let url = app.url(&format!("/cases/{number}"));
+    let work = app.url(&format!("/cases/{number}/work"));
+    let page = reviewer.get(&url).send().await.unwrap().text().await.unwrap();
+    let (csrf, version) = (csrf_of(&page), hidden(&page, "version"));
+    assert!(!page.contains("value=\"approve\" checked"), "同意 is preselected");
+    let open = |c: &serde_json::Value| {
+        c["tasks"].as_array().unwrap().iter().filter(|t| t["state"] == "open").map(|t| t["id"].as_i64().unwrap()).collect::<Vec<_>>()
+    };
+    let first = open(&common::flow::case(&app, &a.reviewer, &number).await)[0];
+
+    // No conclusion, or no text: refused, said beside the form, nothing done.
+    for (opinion, comment, says) in [("", "符合条件", "请选择审查结论"), ("approve", "", "请填写审查意见")] {
+        let r = reviewer.post(&work).multipart(task_form(&csrf, &version, first, opinion, comment)).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains(says), "{opinion:?} {comment:?}");
+    }
+    assert_eq!(open(&common::flow::case(&app, &a.reviewer, &number).await), vec![first]);
+
+    // Submitted once; the same form again is recognised and does nothing.
+    let r = reviewer.post(&work).multipart(task_form(&csrf, &version, first, "approve", "材料齐全，符合条件")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let events = |c: &serde_json::Value| c["last_event_seq"].as_i64().unwrap();
+    let after_first = common::flow::case(&app, &a.reviewer, &number).await;
+    let inspection_step = open(&after_first)[0];
+    let r = reviewer.post(&work).multipart(task_form(&csrf, &version, first, "approve", "材料齐全，符合条件")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], format!("/cases/{number}?done=already"));
+    let page = reviewer.get(app.url(&format!("/cases/{number}?done=already"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("该表单已经提交过"));
+    // Even aimed at the next step, a form drawn before the reviewer's own action is stale.
+    let r = reviewer.post(&work).multipart(task_form(&csrf, &version, inspection_step, "approve", "现场良好")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], format!("/cases/{number}?done=already"));
+    assert_eq!(events(&common::flow::case(&app, &a.reviewer, &number).await), events(&after_first));
+
+    // The fresh page: the 现场核查 step waits for an inspection on record.
+    let page = reviewer.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"needs-inspection\""));
+    let version = hidden(&page, "version");
+    let r = reviewer.post(&work).multipart(task_form(&csrf, &version, inspection_step, "approve", "现场良好")).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("须先安排并记录现场核查"));
+    common::flow::inspect(&app, &a.reviewer, &number).await;
+    let page = reviewer.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("data-testid=\"needs-inspection\""));
+    let version = hidden(&page, "version");
+    let r = reviewer.post(&work).multipart(task_form(&csrf, &version, inspection_step, "approve", "现场良好")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(open(&common::flow::case(&app, &a.reviewer, &number).await).is_empty());
+
+    // The decision is chosen and confirmed on purpose.
+    let leader = client();
+    login(&app, &leader, "leader").await;
+    let page = leader.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("value=\"approved\" checked"), "准予许可 is preselected");
+    let decide = |confirm: bool| {
+        let f = reqwest::multipart::Form::new()
+            .text("csrf", csrf_of(&page))
+            .text("version", hidden(&page, "version"))
+            .text("action", "decide")
+            .text("outcome", "approved")
+            .text("reason", "符合条件");
+        if confirm { f.text("confirm", "1") } else { f }
+    };
+    let r = leader.post(&url).multipart(decide(false)).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("确认作出此决定"));
+    assert_eq!(leader.post(&url).multipart(decide(true)).send().await.unwrap().status(), 303);
+    assert_eq!(common::flow::case(&app, &a.reviewer, &number).await["state"], "approved");
+}

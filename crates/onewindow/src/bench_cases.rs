@@ -5,7 +5,7 @@ use crate::bench::{Scratch, open_store, p50_p99};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use onewindow_core::calendar::Calendar;
-use onewindow_core::case::{Applicant, ApplicantKind, Attachment, Channel, Command, DeliveryMethod, Opinion, Outcome};
+use onewindow_core::case::{Applicant, ApplicantKind, Attachment, Channel, Command, DeliveryMethod, InspectionKind, Opinion, Outcome};
 use onewindow_core::role::Role;
 use onewindow_server::{AppState, Clock, Settings};
 use onewindow_store::{Actor, CaseFilter, CommandContext, NewCase, NewMaterial, Store};
@@ -303,7 +303,7 @@ async fn read_alone(store: &Store, http: &reqwest::Client, base: &str, token: &s
     let mut times = Vec::with_capacity(numbers.len() * 5);
     for _ in 0..5 {
         for number in &numbers {
-            times.push(timed_get(http, format!("{base}/api/v1/cases/{number}"), token).await?);
+            times.push(timed_get(http, format!("{base}/api/v1/cases/{number}"), token).await?.0);
         }
     }
     times.sort();
@@ -314,14 +314,16 @@ async fn read_alone(store: &Store, http: &reqwest::Client, base: &str, token: &s
 }
 
 /// How long a GET takes, its whole body read; an error when it does not succeed.
-async fn timed_get(http: &reqwest::Client, url: String, token: &str) -> anyhow::Result<Duration> {
+/// A GET, timed: how long it took and the JSON it answered.
+async fn timed_get(http: &reqwest::Client, url: String, token: &str) -> anyhow::Result<(Duration, serde_json::Value)> {
     let t = Instant::now();
     let r = http.get(&url).bearer_auth(token).send().await?;
     if !r.status().is_success() {
         bail!("GET {url}: {}", r.status());
     }
-    let _ = r.bytes().await?;
-    Ok(t.elapsed())
+    let body = r.bytes().await?;
+    let elapsed = t.elapsed();
+    Ok((elapsed, serde_json::from_slice(&body)?))
 }
 
 async fn timed<T>(timings: &Timings, what: &'static str, f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
@@ -374,6 +376,17 @@ async fn store_lifecycle(
     };
     run(("clerk", Role::Clerk, ids[0]), Command::Accept { comment: String::new() }, "accept").await?;
     for what in ["task 1", "task 2"] {
+        if what == "task 2" {
+            // The item's second step is 现场核查: it passes only on an inspection on record.
+            let order = Command::OrderInspection { kind: InspectionKind::Independent, departments: vec![], note: "核查现场".into() };
+            run(("reviewer", Role::Reviewer, ids[1]), order, "order inspection").await?;
+            let inspection = store.case_inspections(&number).await?.into_iter().find(|i| i.state == "open").context("open inspection")?;
+            let record =
+                Command::CompleteInspection {
+                    inspection_id: inspection.id, findings: "现场符合条件".into(), passed: true, photos: vec![]
+                };
+            run(("reviewer", Role::Reviewer, ids[1]), record, "record inspection").await?;
+        }
         let task = store.case_tasks(&number).await?.into_iter().find(|t| t.state == "open").context("open task")?;
         run(
             ("reviewer", Role::Reviewer, ids[1]),
@@ -425,6 +438,29 @@ async fn http_lifecycle(
     .await?;
     let mut open = accepted["open_tasks"].clone();
     for what in ["task 1", "task 2"] {
+        if what == "task 2" {
+            // The item's second step is 现场核查: it passes only on an inspection on record.
+            let base = servers.base();
+            let order = serde_json::json!({"kind": "independent", "note": "核查现场"});
+            timed(
+                timings,
+                "order inspection",
+                post(http, format!("{base}/api/v1/cases/{number}/inspections"), &tokens["reviewer"], &order),
+            )
+            .await?;
+            let (read, case) = timed_get(http, format!("{base}/api/v1/cases/{number}"), &tokens["clerk"]).await?;
+            reads.lock().await.push(read);
+            let id = case["inspections"].as_array().and_then(|i| i.iter().find(|i| i["state"] == "open")).context("open inspection")?["id"]
+                .as_i64()
+                .context("inspection id")?;
+            let record = serde_json::json!({"findings": "现场符合条件", "passed": true});
+            timed(
+                timings,
+                "record inspection",
+                post(http, format!("{base}/api/v1/inspections/{id}/complete"), &tokens["reviewer"], &record),
+            )
+            .await?;
+        }
         let id = open[0].as_i64().context("an open task")?;
         let done = timed(
             timings,
@@ -439,8 +475,6 @@ async fn http_lifecycle(
         .await?;
         open = done["open_tasks"].clone();
     }
-    let read = timed_get(http, format!("{}/api/v1/cases/{number}", servers.base()), &tokens["clerk"]).await?;
-    reads.lock().await.push(read);
     timed(
         timings,
         "decide",
@@ -490,7 +524,7 @@ async fn lists(store: &Store, http: &reqwest::Client, base: &str, token: &str, f
     ] {
         let mut times = Vec::new();
         for _ in 0..30 {
-            times.push(timed_get(http, format!("{base}/api/v1/cases?{query}&limit=50"), token).await?);
+            times.push(timed_get(http, format!("{base}/api/v1/cases?{query}&limit=50"), token).await?.0);
         }
         times.sort();
         println!("  GET /api/v1/cases {label:<22} {}", p50_p99(&times));

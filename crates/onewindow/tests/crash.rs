@@ -471,7 +471,14 @@ async fn finish(api: &Api, t: &Tokens, number: &str) {
             "in_review" => {
                 let open = c["tasks"].as_array().unwrap().iter().find(|t| t["state"] == "open").and_then(|t| t["id"].as_i64());
                 match open {
-                    Some(id) => api.post(&t.reviewer, &format!("/api/v1/tasks/{id}/complete"), &json!({"opinion": "approve"})).await,
+                    Some(id) => {
+                        api.post(
+                            &t.reviewer,
+                            &format!("/api/v1/tasks/{id}/complete"),
+                            &json!({"opinion": "approve", "comment": "符合条件"}),
+                        )
+                        .await
+                    }
                     None => api.post(&t.leader, &format!("/api/v1/cases/{number}/decide"), &json!({"outcome": "approved"})).await,
                 }
             }

@@ -6,7 +6,7 @@
 use super::clock::{CaseClock, ClockError, PauseKind};
 use super::{
     Action, CaseFile, CaseState, Change, Decision, Delivery, DeliveryMethod, DoneInspection, DoneTask, EventDraft, InspectionKind,
-    NewInspection, NewTask, Outcome, Refusal, TransitionError, missing_requirements, review_steps,
+    NewInspection, NewTask, Outcome, Refusal, TransitionError, missing_requirements, needs_inspection, review_steps,
 };
 use crate::calendar::{Calendar, WorkingDays};
 use crate::catalogue::{HandlingMode, HandlingType};
@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 /// Longest deadline a clerk may give for a missing material, in working days.
 pub const DEFICIENCY_DAYS_MAX: u32 = 30;
-const TEXT_CHARS_MAX: usize = 2000;
+/// The longest free text of a command (opinions, reasons); the API schema states it too.
+pub const TEXT_CHARS_MAX: usize = 2000;
 
 /// A material accepted as missing (容缺), with its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -701,17 +702,21 @@ fn complete_task(
     if ctx.role == Role::Supervisor && ctx.department.is_some_and(|d| d != task.department) {
         return Err(CaseError::Role(ctx.role));
     }
+    // An opinion is never a formality: its text is required whatever the conclusion, so an
+    // empty form cannot pass a step as 同意.
     if opinion == Opinion::Reject {
         require_text("comment", comment, "不同意的理由")?;
+    } else {
+        require_text("comment", comment, "审查意见")?;
     }
-    // A site-inspection step is not a formality: it needs an inspection on record, or the
-    // reviewer's own findings in the comment.
-    let inspection_step = task.kind == TaskKind::Step && ["核查", "勘查", "踏勘", "勘验"].iter().any(|w| task.name.contains(w));
-    if inspection_step && file.inspections_done == 0 && comment.trim().is_empty() {
+    // A site-inspection step passes only on an inspection on record (ordered and its findings
+    // recorded); refusing it needs the reasons alone.
+    let inspection_step = task.kind == TaskKind::Step && needs_inspection(&task.name);
+    if inspection_step && opinion == Opinion::Approve && file.inspections_done == 0 {
         return Err(invalid(
             "comment",
-            "现场核查环节须先完成现场核查，或在审查意见中写明现场核查情况",
-            "an inspection step needs a completed inspection or the findings in the comment",
+            "现场核查环节须先安排并记录现场核查结果，才能提交同意意见",
+            "an inspection step is approved only after an inspection is recorded",
         ));
     }
     b.change.task_done = Some(DoneTask { id: task_id, opinion, comment: comment.trim().into() });
@@ -1130,7 +1135,7 @@ mod tests {
         let mut f = file(CaseState::InReview);
         f.item.joint_departments = vec!["gafj".into(), "wjj".into()];
         f.open_tasks = vec![OpenTask { id: 1, kind: TaskKind::Step, name: "审查".into(), department: "spj".into(), seq: 1 }];
-        let done = |id| Command::CompleteTask { task_id: id, opinion: Opinion::Approve, comment: String::new() };
+        let done = |id| Command::CompleteTask { task_id: id, opinion: Opinion::Approve, comment: "符合条件".into() };
         let c = execute(&f, &done(1), &ctx(Role::Reviewer, &cal)).unwrap();
         assert_eq!(states(&c), vec![CaseState::InReview], "a step is logged but changes no state");
         assert_eq!(c.tasks_opened[0].name, "核准");
@@ -1169,16 +1174,37 @@ mod tests {
     }
 
     #[test]
-    fn an_inspection_step_needs_findings() {
+    fn an_inspection_step_needs_its_record() {
         let cal = calendar();
         let mut f = file(CaseState::InReview);
         f.open_tasks = vec![OpenTask { id: 5, kind: TaskKind::Step, name: "现场核查".into(), department: "spj".into(), seq: 2 }];
-        let bare = Command::CompleteTask { task_id: 5, opinion: Opinion::Approve, comment: String::new() };
-        assert!(matches!(execute(&f, &bare, &ctx(Role::Reviewer, &cal)), Err(CaseError::Invalid("comment", _, _))));
-        let with_findings = Command::CompleteTask { task_id: 5, opinion: Opinion::Approve, comment: "现场与平面图一致".into() };
-        assert!(execute(&f, &with_findings, &ctx(Role::Reviewer, &cal)).is_ok());
+        let approve = |comment: &str| Command::CompleteTask { task_id: 5, opinion: Opinion::Approve, comment: comment.into() };
+        // Findings typed in the opinion are not an inspection.
+        assert!(matches!(execute(&f, &approve("现场与平面图一致"), &ctx(Role::Reviewer, &cal)), Err(CaseError::Invalid("comment", _, _))));
+        // Refusing the step needs its reasons only.
+        let reject = Command::CompleteTask { task_id: 5, opinion: Opinion::Reject, comment: "申请人拒绝现场核查".into() };
+        assert!(execute(&f, &reject, &ctx(Role::Reviewer, &cal)).is_ok());
         f.inspections_done = 1;
-        assert!(execute(&f, &bare, &ctx(Role::Reviewer, &cal)).is_ok(), "the inspection record is the findings");
+        assert!(execute(&f, &approve("现场与平面图一致"), &ctx(Role::Reviewer, &cal)).is_ok());
+        assert!(matches!(execute(&f, &approve("  "), &ctx(Role::Reviewer, &cal)), Err(CaseError::Invalid("comment", _, _))));
+    }
+
+    #[test]
+    fn an_opinion_needs_its_text_whatever_the_conclusion() {
+        let cal = calendar();
+        let mut f = file(CaseState::InReview);
+        f.open_tasks = vec![OpenTask { id: 4, kind: TaskKind::Step, name: "审查".into(), department: "spj".into(), seq: 1 }];
+        for opinion in [Opinion::Approve, Opinion::Reject] {
+            for blank in ["", " \n\t"] {
+                let c = Command::CompleteTask { task_id: 4, opinion, comment: blank.into() };
+                assert!(
+                    matches!(execute(&f, &c, &ctx(Role::Reviewer, &cal)), Err(CaseError::Invalid("comment", _, _))),
+                    "{opinion:?} {blank:?}"
+                );
+            }
+        }
+        let c = Command::CompleteTask { task_id: 4, opinion: Opinion::Approve, comment: "材料齐全，符合条件".into() };
+        assert!(execute(&f, &c, &ctx(Role::Reviewer, &cal)).is_ok());
     }
 
     #[test]

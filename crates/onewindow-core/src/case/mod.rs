@@ -26,5 +26,5 @@ pub use commands::{Attachment, CaseError, Command, Context, Correction, DEFICIEN
 pub use file::{CaseFile, OpenTask};
 pub use materials::{MaterialSource, ReuseCandidate, SubmittedMaterial, choose_reuse, may_attach, reuse_wanted};
 pub use number::{CaseNumber, CaseNumberError, QUERY_CODE_ALPHABET, QUERY_CODE_LEN, is_query_code};
-pub use routing::{DeliveryMethod, InspectionKind, Outcome, StepStage, missing_requirements, review_steps, stage_of};
+pub use routing::{DeliveryMethod, InspectionKind, Outcome, StepStage, missing_requirements, needs_inspection, review_steps, stage_of};
 pub use state::{Action, CaseState, TransitionError};

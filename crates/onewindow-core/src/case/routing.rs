@@ -40,6 +40,12 @@ pub fn review_steps(item: &ItemSpec) -> Vec<String> {
     if steps.is_empty() { vec!["审查".to_string()] } else { steps }
 }
 
+/// Whether a review step of this name is a site inspection (现场核查, 勘查, 踏勘, 勘验): it
+/// passes only on an inspection on record.
+pub fn needs_inspection(step_name: &str) -> bool {
+    ["核查", "勘查", "踏勘", "勘验"].iter().any(|w| step_name.contains(w))
+}
+
 /// The required materials of `item` for which `provided` (requirement names) has nothing.
 pub fn missing_requirements<'a>(item: &'a ItemSpec, provided: &[&str]) -> Vec<&'a str> {
     item.materials.iter().filter(|m| m.required && !provided.contains(&m.name.as_str())).map(|m| m.name.as_str()).collect()

@@ -239,7 +239,9 @@ struct CasePage {
     asked: Vec<String>,
     deficiency_days: u32,
     departments: Vec<(String, String)>,
-    my_tasks: Vec<TaskRecord>,
+    /// The tasks this reader completes, each with whether its approval still waits for a site
+    /// inspection on record.
+    my_tasks: Vec<(TaskRecord, bool)>,
     open_inspection: Option<InspectionRecord>,
     can_accept: bool,
     can_resubmit: bool,
@@ -269,6 +271,7 @@ pub struct DoneParam {
 fn done_message(done: &str) -> Option<String> {
     Some(
         match done {
+            "already" => "该表单已经提交过，本次未重复办理。以下是办件的最新状态。",
             "submitted" => "申请已提交。请记下办件编号和查询码，窗口受理后即开始计算承诺时限。",
             "accept" => "已受理，已转入后台审查。请打印受理通知书交申请人。",
             "accept-with-deficiency" => "已容缺受理。请打印容缺受理通知书，告知申请人补交期限。",
@@ -336,7 +339,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, number: &str, messa
     let open_inspection = detail.inspections.iter().find(|i| i.state == "open").cloned();
     let ready = open_steps.is_empty() && open_inspection.is_none() && c.state == CaseState::InReview;
     let forwarding = spec.as_ref().is_some_and(|s| s.handling_type == HandlingType::Forwarding);
-    let my_tasks: Vec<TaskRecord> = detail
+    let my_tasks: Vec<(TaskRecord, bool)> = detail
         .tasks
         .iter()
         .filter(|t| t.state == "open")
@@ -352,7 +355,12 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, number: &str, messa
                 user.can(Permission::CheckAfterApproval) && user.user.department_code.as_deref() == Some(t.department.as_str())
             }
         })
-        .cloned()
+        .map(|t| {
+            let waits = t.kind == TaskKind::Step
+                && onewindow_core::case::needs_inspection(&t.name)
+                && !detail.inspections.iter().any(|i| i.state == "done");
+            (t.clone(), waits)
+        })
         .collect();
     let outstanding = c.deficiencies.iter().any(|d| !d.supplied);
     let person = |username: &str| {
@@ -481,12 +489,28 @@ where
     if let Err(r) = check_csrf(&user, Some(&form.get("csrf"))) {
         return r;
     }
+    // A form submitted twice (a double click, a reload, the back button) does nothing the
+    // second time: it says which case version it was drawn from, and once the same user has
+    // acted on the case since, it has gone through already.
+    if let Ok(version) = form.get("version").parse::<i64>() {
+        match acted_since(state, &user, number, version).await {
+            Ok(true) => return see_other(&format!("/cases/{number}?done=already")),
+            Ok(false) => {}
+            Err(e) => return html_error(e, Some(&user)),
+        }
+    }
     let action = form.get("action");
     match perform(state, &user, number, &action, &form).await {
         Ok(()) => see_other(&format!("/cases/{number}?done={action}")),
         Err(e) if e.status.is_server_error() || e.status == StatusCode::NOT_FOUND => html_error(e, Some(&user)),
         Err(e) => case_page(state, &user, number, None, crate::web::problem_lines_of(&e)).await,
     }
+}
+
+/// Whether `user` has acted on case `number` after its event `version`.
+async fn acted_since(state: &AppState, user: &CurrentUser, number: &str, version: i64) -> Result<bool, ApiError> {
+    let events = state.store.case_events(number).await?;
+    Ok(events.iter().any(|e| e.seq > version && e.actor == user.user.username))
 }
 
 async fn perform(state: &AppState, user: &CurrentUser, number: &str, action: &str, form: &Posted) -> Result<(), ApiError> {
@@ -523,6 +547,12 @@ async fn perform(state: &AppState, user: &CurrentUser, number: &str, action: &st
                 });
             }
             ActionBody { materials, ..Default::default() }
+        }
+        // A decision is made on purpose: nothing is preselected, and the leader confirms it.
+        "decide" if form.get("confirm").is_empty() => {
+            return Err(ApiError::validation(
+                serde_json::json!([{"field": "confirm", "message_zh": "请核对后勾选“确认作出此决定”", "message_en": "confirm the decision"}]),
+            ));
         }
         "decide" | "record-reply" => ActionBody {
             outcome: Some(form.choice::<Outcome>("outcome", "决定结果")?),

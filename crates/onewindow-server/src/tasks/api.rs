@@ -38,7 +38,7 @@ pub async fn list_tasks(
 /// Completes a task with an opinion; the case moves to its next step, the joint opinions, or
 /// the decision.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/complete", tag = "cases", security(("session" = ["work_tasks"])), params(("id" = i64, Path, description = "Task id")), request_body = CompleteTask,
-    responses((status = 200, body = ActionResult), (status = 403, body = crate::web::problem::Problem), (status = 404, body = crate::web::problem::Problem), (status = 409, body = crate::web::problem::Problem)))]
+    responses((status = 200, body = ActionResult), (status = 400, description = "The body is not a completion (a field missing or of the wrong type)", body = crate::web::problem::Problem), (status = 403, body = crate::web::problem::Problem), (status = 404, body = crate::web::problem::Problem), (status = 409, description = "The task is done already, or the case is not at this step", body = crate::web::problem::Problem), (status = 422, description = "The opinion's text is blank or too long, or an inspection step is approved before an inspection is recorded", body = crate::web::problem::Problem)))]
 pub async fn complete_task(
     State(state): State<AppState>,
     user: CurrentUser,

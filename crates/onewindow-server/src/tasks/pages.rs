@@ -89,7 +89,7 @@ async fn perform(state: &AppState, user: &CurrentUser, number: &str, action: &st
     match action {
         "complete-task" => {
             let id = form.get("task_id").parse().map_err(|_| ApiError::bad_request("任务编号无效", "bad task id"))?;
-            let opinion: Opinion = form.choice("opinion", "审查意见")?;
+            let opinion: Opinion = form.choice("opinion", "审查结论（同意或不同意）")?;
             finish_task(state, user, id, CompleteTask { opinion, comment: form.get("comment") }).await?;
         }
         "order-inspection" => {

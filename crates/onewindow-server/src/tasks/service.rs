@@ -28,10 +28,10 @@ pub async fn inbox(state: &AppState, user: &CurrentUser, department: Option<&str
 /// Completing a task.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CompleteTask {
-    /// `approve` or `reject`.
+    /// The conclusion, chosen on purpose: `approve` (同意) or `reject` (不同意).
     pub opinion: Opinion,
-    /// Comment (required when rejecting).
-    #[serde(default)]
+    /// The opinion's text (审查意见): what was examined and why the conclusion; never blank.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub comment: String,
 }
 

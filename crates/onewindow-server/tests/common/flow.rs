@@ -83,22 +83,39 @@ pub async fn case(app: &TestApp, token: &str, number: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Completes every open task of the case with `approve`, as the reviewer.
+/// Orders an inspection of the case and records that the site meets the conditions, as the
+/// reviewer.
+pub async fn inspect(app: &TestApp, reviewer: &str, number: &str) {
+    ok(app, reviewer, number, "inspections", json!({"kind": "independent", "note": "核查现场"})).await;
+    let c = case(app, reviewer, number).await;
+    let id = c["inspections"].as_array().unwrap().iter().find(|i| i["state"] == "open").unwrap()["id"].as_i64().unwrap();
+    let r = app
+        .http
+        .post(app.url(&format!("/api/v1/inspections/{id}/complete")))
+        .bearer_auth(reviewer)
+        .json(&json!({"findings": "现场符合条件", "passed": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+/// Completes every open task of the case with `approve`, as the reviewer, recording a site
+/// inspection first where a step needs one.
 pub async fn complete_open_tasks(app: &TestApp, reviewer: &str, number: &str) -> usize {
     let mut done = 0;
     loop {
         let c = case(app, reviewer, number).await;
-        let open: Vec<i64> = c["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|t| t["state"] == "open" && t["kind"] != "post_check")
-            .map(|t| t["id"].as_i64().unwrap())
-            .collect();
+        let open: Vec<&Value> =
+            c["tasks"].as_array().unwrap().iter().filter(|t| t["state"] == "open" && t["kind"] != "post_check").collect();
         if open.is_empty() {
             return done;
         }
-        for id in open {
+        let inspected = c["inspections"].as_array().unwrap().iter().any(|i| i["state"] == "done");
+        if !inspected && open.iter().any(|t| t["kind"] == "step" && onewindow_core::case::needs_inspection(t["name"].as_str().unwrap())) {
+            inspect(app, reviewer, number).await;
+        }
+        for id in open.iter().map(|t| t["id"].as_i64().unwrap()) {
             let r = app
                 .http
                 .post(app.url(&format!("/api/v1/tasks/{id}/complete")))
