@@ -16,11 +16,14 @@ pub enum DocumentKind {
     RefusalDecision,
     /// 不予许可决定书: the application was examined and the licence is denied.
     DenialDecision,
+    /// 收件凭证: the window received these materials (electronic and paper), before acceptance.
+    IntakeReceipt,
 }
 
 impl DocumentKind {
     /// Every kind, in the order a case meets them.
-    pub const ALL: [DocumentKind; 5] = [
+    pub const ALL: [DocumentKind; 6] = [
+        DocumentKind::IntakeReceipt,
         DocumentKind::AcceptanceNotice,
         DocumentKind::DeficiencyNotice,
         DocumentKind::CorrectionNotice,
@@ -36,6 +39,7 @@ impl DocumentKind {
             DocumentKind::CorrectionNotice => "correction-notice",
             DocumentKind::RefusalDecision => "refusal-decision",
             DocumentKind::DenialDecision => "denial-decision",
+            DocumentKind::IntakeReceipt => "intake-receipt",
         }
     }
 
@@ -52,6 +56,7 @@ impl DocumentKind {
             DocumentKind::CorrectionNotice => "补正材料通知书（一次性告知）",
             DocumentKind::RefusalDecision => "不予受理决定书",
             DocumentKind::DenialDecision => "不予许可决定书",
+            DocumentKind::IntakeReceipt => "收件凭证",
         }
     }
 }
@@ -100,6 +105,10 @@ pub struct Notice {
     pub missing: Vec<(String, String)>,
     /// Correction notice: each material and what to correct in it.
     pub corrections: Vec<(String, String)>,
+    /// Intake receipt and acceptance notice: each material received and how (electronic file,
+    /// reused verified copy, paper originals returned or kept, copies).
+    #[serde(default)]
+    pub received: Vec<(String, String)>,
     /// Refusal or denial: the reason, one or more sentences.
     pub reason: String,
     /// Refusal or denial: the legal basis, e.g. "《中华人民共和国行政许可法》第三十二条第一款第二项".
@@ -133,6 +142,14 @@ impl Notice {
             ),
             _ => (Vec::new(), Vec::new()),
         };
+        let received = match kind {
+            DocumentKind::IntakeReceipt | DocumentKind::AcceptanceNotice => vec![
+                ("食品经营许可申请书".into(), "电子件；原件1份（留存）".into()),
+                ("营业执照".into(), "复用已核验的电子证照".into()),
+                ("法定代表人身份证明".into(), "电子件；原件1份（核验后已退还）；复印件1份（留存）".into()),
+            ],
+            _ => Vec::new(),
+        };
         let (reason, legal_basis) = match kind {
             DocumentKind::RefusalDecision => (
                 "你（单位）申请的事项依法不属于本机关职权范围，应当向示范区市场监督管理局提出申请。",
@@ -163,6 +180,7 @@ impl Notice {
             phone: "029-86001234".into(),
             missing,
             corrections,
+            received,
             reason: reason.into(),
             legal_basis: legal_basis.into(),
             remedy: "如不服本决定，可在收到本决定书之日起六十日内向示范区人民政府申请行政复议，\

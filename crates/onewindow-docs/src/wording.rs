@@ -57,6 +57,7 @@ pub(crate) fn template_data(notice: &Notice, qr_svg: String) -> TemplateData<'_>
         DocumentKind::CorrectionNotice => correction(notice),
         DocumentKind::RefusalDecision => refusal(notice),
         DocumentKind::DenialDecision => denial(notice),
+        DocumentKind::IntakeReceipt => receipt(notice),
     };
     let keep = |paragraphs: Vec<String>| -> Vec<String> { paragraphs.into_iter().filter(|p| !p.is_empty()).collect() };
     TemplateData {
@@ -138,9 +139,34 @@ fn acceptance(notice: &Notice) -> Body {
             time_limit(notice),
             TRACKING.to_owned(),
         ],
-        table: None,
+        table: received_table(notice),
         after: Vec::new(),
         closing: Some("特此通知。"),
+    }
+}
+
+/// The materials received, when any are listed.
+fn received_table(notice: &Notice) -> Option<MaterialTable> {
+    let rows = numbered(&notice.received);
+    (!rows.is_empty()).then_some(MaterialTable { columns: ["序号", "收到的材料", "收取情况"], fr: [1.0, 1.4], rows })
+}
+
+fn receipt(notice: &Notice) -> Body {
+    Body {
+        before: vec![format!(
+            "{}，本窗口已收到你（单位）提交的下列申请材料（共{}项），特出具此凭证：",
+            application(notice),
+            notice.received.len()
+        )],
+        table: received_table(notice),
+        after: vec![
+            "本凭证仅证明本窗口已收到上述材料，不表示申请已被受理。本机关将当场或者在五日内作出受理、\
+             一次性告知补正或者不予受理的决定；逾期不告知的，自收到申请材料之日起即为受理\
+             （《中华人民共和国行政许可法》第三十二条）。已退还的原件请当场核对。"
+                .to_owned(),
+            TRACKING.to_owned(),
+        ],
+        closing: None,
     }
 }
 

@@ -34,6 +34,15 @@ onewindow_store::per_backend! {
         let accepted = ok(&app, &a.clerk, &number, "accept", json!({"comment": "材料齐全"})).await;
         assert_eq!(accepted["state"], "in_review");
         assert!(accepted["due_date"].as_str().is_some());
+        // Applied online, it had no first responsible until the clerk handled it (首问负责).
+        assert_eq!(case(&app, &a.clerk, &number).await["first_clerk"], "clerk");
+        // The receipt lists what came in.
+        let r = app.http.get(app.url(&format!("/api/v1/cases/{number}/documents/intake-receipt.pdf"))).bearer_auth(&a.clerk).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let text = pdf_text(&r.bytes().await.unwrap());
+        for needle in ["收件凭证", "林木采伐申请表", "电子件", "不表示申请已被受理"] {
+            assert!(text.contains(needle), "{needle} missing from the receipt: {text}");
+        }
 
         // Two review steps (审查, 现场核查), then the leader decides.
         let r = act(&app, &a.leader, &number, "decide", json!({"outcome": "approved"})).await;

@@ -140,8 +140,18 @@ async fn the_case_page_names_people_not_accounts() {
     let a = common::flow::actors(&app).await;
     // Registered at the window by the clerk, who is then the first responsible (首问负责).
     let item = common::flow::item_named(&app, "林木采伐许可证核发").await;
-    let number = common::flow::submit(&app, &a.clerk, &item, &[], serde_json::json!({})).await["number"].as_str().unwrap().to_string();
+    // The clerk logs the paper handed over: the originals checked and given back.
+    let paper = serde_json::json!({"paper": [{"material": "林木权属证明", "originals": 1, "originals_returned": true, "copies": 2}]});
+    let number = common::flow::submit(&app, &a.clerk, &item, &[], paper).await["number"].as_str().unwrap().to_string();
     common::flow::ok(&app, &a.clerk, &number, "accept", serde_json::json!({})).await;
+    let r =
+        app.http.get(app.url(&format!("/api/v1/cases/{number}/documents/intake-receipt.pdf"))).bearer_auth(&a.clerk).send().await.unwrap();
+    let pdf = r.bytes().await.unwrap();
+    let path = onewindow_store::testing::temp_dir("onewindow_receipt").join("receipt.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = String::from_utf8_lossy(&std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap().stdout).into_owned();
+    assert!(text.contains("核验后已退还") && text.contains("复印件"), "{text}");
+    assert!(text.contains("李芳"), "the receipt names the clerk: {text}");
     let clerk = client();
     login(&app, &clerk, "clerk").await;
     let page = clerk.get(app.url(&format!("/cases/{number}"))).send().await.unwrap().text().await.unwrap();

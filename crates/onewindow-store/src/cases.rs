@@ -655,6 +655,8 @@ pub(crate) struct CaseWrite {
     pub(crate) hash: String,
     pub(crate) at: i64,
     pub(crate) accepted: bool,
+    /// The actor becomes the first responsible (首问负责).
+    pub(crate) first_responsible: bool,
     pub(crate) decided: bool,
     pub(crate) closed: bool,
     pub(crate) due_date: Option<String>,
@@ -694,6 +696,7 @@ impl CaseWrite {
             hash,
             at: time::to_micros(actor.at),
             accepted: change.accepts(),
+            first_responsible: change.makes_first_responsible(&case.first_clerk),
             decided: change.decision.is_some(),
             closed: state.is_final(),
             due_date: clock.and_then(|c| c.due_date.clone()).or_else(|| change.due_date.map(|d| d.to_string())),
@@ -713,7 +716,7 @@ impl CaseWrite {
         }
     }
 
-    /// The case's UPDATE, binding `$1`–`$29` as [`bind_case_update!`] does; guarded by the last
+    /// The case's UPDATE, binding `$1`–`$30` as [`bind_case_update!`] does; guarded by the last
     /// event seen (`$23`). SQLite rewrites an index entry for every indexed column the SET names,
     /// changed or not, so there the state and clock columns are named only when they change
     /// (`set_state`, `set_clock`); a sqlx connection wants every bound argument used (both true).
@@ -736,13 +739,14 @@ impl CaseWrite {
              closed_at = CASE WHEN $13 AND closed_at IS NULL THEN $5 ELSE closed_at END, \
              refusal_reason = COALESCE($14, refusal_reason), refusal_basis = COALESCE($15, refusal_basis), \
              delivery_method = COALESCE($16, delivery_method), courier = COALESCE($17, courier), tracking_number = COALESCE($18, tracking_number), \
-             deficiencies = COALESCE($19, deficiencies), corrections = COALESCE($20, corrections), correction_rounds = $21, opinion_tasks = $22 \
+             deficiencies = COALESCE($19, deficiencies), corrections = COALESCE($20, corrections), correction_rounds = $21, opinion_tasks = $22, \
+             first_clerk = CASE WHEN $30 THEN $7 ELSE first_clerk END \
              WHERE number = $1 AND last_event_seq = $23"
         )
     }
 }
 
-/// Binds `$1`–`$29` of [`CaseWrite::update_sql`] on a query of either backend.
+/// Binds `$1`–`$30` of [`CaseWrite::update_sql`] on a query of either backend.
 macro_rules! bind_case_update {
     ($q:expr, $case:expr, $w:expr, $actor:expr, $clock:expr) => {{
         let (case, w, clock): (&CaseRecord, &crate::cases::CaseWrite, Option<&ClockColumns>) = ($case, $w, $clock);
@@ -775,6 +779,7 @@ macro_rules! bind_case_update {
             .bind(clock.map(|c| c.extended_days))
             .bind(clock.map(|c| c.warning.code()))
             .bind(clock.and_then(|c| c.next_alarm_at))
+            .bind(w.first_responsible)
     }};
 }
 

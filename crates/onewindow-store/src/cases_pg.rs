@@ -91,57 +91,57 @@ struct Parts {
 
 /// The write's guard when it checks the actor's authority over the case's department: the rule
 /// of `AUTHORITY_COUNT`.
-const AUTHORITY_GUARD: &str = " AND EXISTS (SELECT 1 FROM delegation WHERE user_id = $63 \
+const AUTHORITY_GUARD: &str = " AND EXISTS (SELECT 1 FROM delegation WHERE user_id = $64 \
     AND (department IS NULL OR department = app_case.handling_department) \
-    AND valid_from <= $64 AND (valid_until IS NULL OR valid_until >= $64))";
+    AND valid_from <= $65 AND (valid_until IS NULL OR valid_until >= $65))";
 
-/// The clauses, in the order written. `$1`–`$29` are the case UPDATE's
-/// ([`CaseWrite::update_sql`]); then `$30`–`$32` the alarm and due dates the command was decided
-/// on, `$33` role, `$34` item version, `$35`–`$42` the events (arrays), `$43`–`$45` the task
-/// completed, `$46`–`$49` the tasks opened (arrays), `$50`–`$52` the inspection ordered,
-/// `$53`–`$56` the inspection completed, `$57`–`$58` the materials attached (arrays) and `$59`
-/// their owner, `$60` the materials verified, `$61` the tasks and `$62` the inspections
-/// cancelled (arrays); `$63`–`$64` the actor and today when the write checks authority. Every
+/// The clauses, in the order written. `$1`–`$30` are the case UPDATE's
+/// ([`CaseWrite::update_sql`]); then `$31`–`$33` the alarm and due dates the command was decided
+/// on, `$34` role, `$35` item version, `$36`–`$43` the events (arrays), `$44`–`$46` the task
+/// completed, `$47`–`$50` the tasks opened (arrays), `$51`–`$53` the inspection ordered,
+/// `$54`–`$57` the inspection completed, `$58`–`$59` the materials attached (arrays) and `$60`
+/// their owner, `$61` the materials verified, `$62` the tasks and `$63` the inspections
+/// cancelled (arrays); `$64`–`$65` the actor and today when the write checks authority. Every
 /// part but the UPDATE runs only if the UPDATE matched (`EXISTS … c`). The parts write what the
 /// change lists by id and decide nothing: whether a task is open, which tasks a closing case
 /// cancels, which materials an acceptance verifies is the core's (`case::execute`), checked
 /// against the file the guard stands for.
 const EVENTS: &str = "ev AS (INSERT INTO case_event (case_number, seq, at, actor, role, action, from_state, to_state, reason, item_version, detail, prev_hash, hash) \
-    SELECT $1, e.seq, $5, $7, $33, e.action, e.from_state, e.to_state, e.reason, $34, e.detail, e.prev_hash, e.hash \
-    FROM unnest($35::bigint[], $36::text[], $37::text[], $38::text[], $39::text[], $40::text[], $41::text[], $42::text[]) \
+    SELECT $1, e.seq, $5, $7, $34, e.action, e.from_state, e.to_state, e.reason, $35, e.detail, e.prev_hash, e.hash \
+    FROM unnest($36::bigint[], $37::text[], $38::text[], $39::text[], $40::text[], $41::text[], $42::text[], $43::text[]) \
       AS e(seq, action, from_state, to_state, reason, detail, prev_hash, hash) \
     WHERE EXISTS (SELECT 1 FROM c))";
-const DONE_TASK: &str = "done_task AS (UPDATE task SET state = 'done', opinion = $44, comment = $45, completed_at = $5, completed_by = $7 \
-    WHERE id = $43 AND EXISTS (SELECT 1 FROM c))";
+const DONE_TASK: &str = "done_task AS (UPDATE task SET state = 'done', opinion = $45, comment = $46, completed_at = $5, completed_by = $7 \
+    WHERE id = $44 AND EXISTS (SELECT 1 FROM c))";
 const CANCELLED_TASKS: &str = "cancelled_tasks AS (UPDATE task SET state = 'cancelled', completed_at = $5 \
-    WHERE id = ANY($61::bigint[]) AND EXISTS (SELECT 1 FROM c))";
-const CANCELLED_INSPECTIONS: &str = "cancelled_inspections AS (UPDATE inspection SET state = 'cancelled', completed_at = $5 \
     WHERE id = ANY($62::bigint[]) AND EXISTS (SELECT 1 FROM c))";
+const CANCELLED_INSPECTIONS: &str = "cancelled_inspections AS (UPDATE inspection SET state = 'cancelled', completed_at = $5 \
+    WHERE id = ANY($63::bigint[]) AND EXISTS (SELECT 1 FROM c))";
 const NEW_TASKS: &str = "new_tasks AS (INSERT INTO task (case_number, kind, name, department, seq, state, created_at) \
     SELECT $1, t.kind, t.name, t.department, t.seq, 'open', $5 \
-    FROM unnest($46::text[], $47::text[], $48::text[], $49::bigint[]) AS t(kind, name, department, seq) \
+    FROM unnest($47::text[], $48::text[], $49::text[], $50::bigint[]) AS t(kind, name, department, seq) \
     WHERE EXISTS (SELECT 1 FROM c) RETURNING id)";
 const NEW_INSPECTION: &str = "new_inspection AS (INSERT INTO inspection (case_number, kind, departments, note, state, ordered_by, ordered_at) \
-    SELECT $1, $50, $51, $52, 'open', $7, $5 WHERE EXISTS (SELECT 1 FROM c))";
+    SELECT $1, $51, $52, $53, 'open', $7, $5 WHERE EXISTS (SELECT 1 FROM c))";
 const DONE_INSPECTION: &str = "done_inspection AS (UPDATE inspection \
-    SET state = 'done', findings = $54, passed = $55, photos = $56, completed_by = $7, completed_at = $5 \
-    WHERE id = $53 AND EXISTS (SELECT 1 FROM c))";
-const ATTACH: &str = "owned AS (UPDATE material SET owner_id_number = $59 \
-    WHERE id = ANY($58::bigint[]) AND owner_id_number IS NULL AND EXISTS (SELECT 1 FROM c)), \
+    SET state = 'done', findings = $55, passed = $56, photos = $57, completed_by = $7, completed_at = $5 \
+    WHERE id = $54 AND EXISTS (SELECT 1 FROM c))";
+const ATTACH: &str = "owned AS (UPDATE material SET owner_id_number = $60 \
+    WHERE id = ANY($59::bigint[]) AND owner_id_number IS NULL AND EXISTS (SELECT 1 FROM c)), \
     attached AS (INSERT INTO case_material (case_number, requirement, material_id, source, attached_at) \
-    SELECT $1, a.requirement, a.material_id, 'uploaded', $5 FROM unnest($57::text[], $58::bigint[]) AS a(requirement, material_id) \
+    SELECT $1, a.requirement, a.material_id, 'uploaded', $5 FROM unnest($58::text[], $59::bigint[]) AS a(requirement, material_id) \
     WHERE EXISTS (SELECT 1 FROM c) \
     ON CONFLICT (case_number, requirement) DO UPDATE SET material_id = excluded.material_id, source = 'uploaded', attached_at = excluded.attached_at)";
 /// A verification once recorded stays (`verified_at IS NULL`), as an owner once set does.
 const VERIFY: &str = "verified AS (UPDATE material SET verified_by = $7, verified_at = $5 \
-    WHERE id = ANY($60::bigint[]) AND verified_at IS NULL AND EXISTS (SELECT 1 FROM c))";
+    WHERE id = ANY($61::bigint[]) AND verified_at IS NULL AND EXISTS (SELECT 1 FROM c))";
 
 /// The one statement writing a change with `parts`; the case's row after it comes back, with
 /// the ids of the tasks opened.
 fn write_sql(parts: Parts) -> String {
     let mut sql = format!(
-        "WITH c AS ({} AND next_alarm_at IS NOT DISTINCT FROM $30 AND due_date IS NOT DISTINCT FROM $31 \
-         AND legal_due_date IS NOT DISTINCT FROM $32{} RETURNING {CASE_COLUMNS})",
+        "WITH c AS ({} AND next_alarm_at IS NOT DISTINCT FROM $31 AND due_date IS NOT DISTINCT FROM $32 \
+         AND legal_due_date IS NOT DISTINCT FROM $33{} RETURNING {CASE_COLUMNS})",
         CaseWrite::update_sql(true, true),
         if parts.authority { AUTHORITY_GUARD } else { "" }
     );

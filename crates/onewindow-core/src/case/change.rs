@@ -162,4 +162,15 @@ impl Change {
     pub fn accepts(&self) -> bool {
         self.events.iter().any(|e| matches!(e.action, Action::Accept | Action::AcceptWithDeficiency))
     }
+
+    /// Whether the actor becomes the case's first responsible (首问负责人): the case has none
+    /// yet (`first_clerk` empty: it came in online) and the change is the window's first
+    /// handling of it — accepting, refusing or asking for corrections.
+    pub fn makes_first_responsible(&self, first_clerk: &str) -> bool {
+        first_clerk.is_empty()
+            && self
+                .events
+                .iter()
+                .any(|e| matches!(e.action, Action::Accept | Action::AcceptWithDeficiency | Action::Refuse | Action::RequestCorrection))
+    }
 }

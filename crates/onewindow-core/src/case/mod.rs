@@ -14,6 +14,7 @@ mod change;
 pub mod clock;
 mod commands;
 mod file;
+pub mod intake;
 mod materials;
 mod number;
 mod routing;

@@ -55,6 +55,7 @@ async fn notice(state: &AppState, c: &onewindow_store::CaseRecord, kind: Documen
     let event_date =
         |actions: &[&str]| events.iter().rev().find(|e| actions.contains(&e.action.as_str())).and_then(|e| e.at.parse().ok()).map(date_of);
     let issued = match kind {
+        DocumentKind::IntakeReceipt => Some(date_of(c.submitted_at)),
         DocumentKind::AcceptanceNotice | DocumentKind::DeficiencyNotice => event_date(&["accept", "accept_with_deficiency"]),
         DocumentKind::CorrectionNotice => event_date(&["request_correction"]),
         DocumentKind::RefusalDecision => event_date(&["refuse"]),
@@ -63,6 +64,7 @@ async fn notice(state: &AppState, c: &onewindow_store::CaseRecord, kind: Documen
     .unwrap_or_else(|| chinese_date(state.clock.today()));
     let responsible_username = match kind {
         DocumentKind::DenialDecision => c.decided_by.clone(),
+        DocumentKind::IntakeReceipt | DocumentKind::AcceptanceNotice if !c.first_clerk.is_empty() => c.first_clerk.clone(),
         _ if !c.accepted_by.is_empty() => c.accepted_by.clone(),
         _ => events.iter().rev().find(|e| e.role == "clerk").map(|e| e.actor.clone()).unwrap_or_default(),
     };
@@ -76,6 +78,11 @@ async fn notice(state: &AppState, c: &onewindow_store::CaseRecord, kind: Documen
         DocumentKind::CorrectionNotice => "补正",
         DocumentKind::RefusalDecision => "不受",
         DocumentKind::DenialDecision => "不许",
+        DocumentKind::IntakeReceipt => "收",
+    };
+    let received = match kind {
+        DocumentKind::IntakeReceipt | DocumentKind::AcceptanceNotice => received(state, c, spec.as_ref()).await?,
+        _ => Vec::new(),
     };
     let (reason, legal_basis) = match kind {
         DocumentKind::RefusalDecision => (c.refusal_reason.clone(), c.refusal_basis.clone()),
@@ -102,12 +109,41 @@ async fn notice(state: &AppState, c: &onewindow_store::CaseRecord, kind: Documen
         phone: spec.as_ref().map(|s| s.phone.clone()).unwrap_or_default(),
         missing: c.deficiencies.iter().map(|d| (d.material.clone(), format!("{}前", chinese_date(d.deadline_date)))).collect(),
         corrections: c.corrections.iter().map(|x| (x.material.clone(), x.reason.clone())).collect(),
+        received,
         reason,
         legal_basis,
         remedy: "如不服本决定，可以自收到本决定书之日起六十日内向示范区人民政府申请行政复议，或者在六个月内向示范区人民法院提起行政诉讼。"
             .into(),
         tracking_url: format!("{}/track?number={}&code={}", state.settings.public_url.trim_end_matches('/'), c.number, c.query_code),
     })
+}
+
+/// Each material the case holds, in the item's order, with how it came: the electronic file
+/// (or the verified copy reused), and the paper log kept at the window.
+async fn received(
+    state: &AppState,
+    c: &onewindow_store::CaseRecord,
+    spec: Option<&onewindow_core::catalogue::ItemSpec>,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let materials = state.store.case_materials(&c.number).await?;
+    let paper = onewindow_core::case::intake::paper_of(&c.form);
+    let names: Vec<String> = match spec {
+        Some(s) => s.materials.iter().map(|m| m.name.clone()).collect(),
+        None => materials.iter().map(|m| m.requirement.clone()).collect(),
+    };
+    Ok(names
+        .into_iter()
+        .filter_map(|name| {
+            let mut how = Vec::new();
+            if let Some(m) = materials.iter().find(|m| m.requirement == name) {
+                how.push(if m.source == "reused" { "复用已核验材料".to_string() } else { "电子件".to_string() });
+            }
+            if let Some(p) = paper.iter().find(|p| p.material == name && p.any()) {
+                how.push(p.describe_zh());
+            }
+            (!how.is_empty()).then(|| (name, how.join("；")))
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -449,6 +449,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, number: &str, messa
 
 fn document_title(kind: &str) -> &'static str {
     match kind {
+        "intake-receipt" => "收件凭证",
         "acceptance-notice" => "受理通知书",
         "deficiency-notice" => "容缺受理通知书",
         "correction-notice" => "补正材料通知书",

@@ -271,7 +271,8 @@ pub fn may_read(user: &CurrentUser, case: &CaseRecord, tasks: &[TaskRecord]) -> 
 
 /// The documents a case in this state has.
 pub fn documents_of(case: &CaseRecord) -> Vec<String> {
-    let mut docs = Vec::new();
+    // Every case was received: the receipt lists what came in.
+    let mut docs = vec!["intake-receipt".to_string()];
     if case.accepted_at.is_some() {
         docs.push(if case.deficiencies.is_empty() { "acceptance-notice" } else { "deficiency-notice" }.to_string());
     }
